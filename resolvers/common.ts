@@ -1,0 +1,77 @@
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { fromGlobalId, REFERENCE_SOURCE, toGlobalId, type IdType } from '../src/ids.js';
+import { deleteNode } from '../src/inventory/delete.js';
+import { ownVariables, resolved } from '../src/inventory/variables.js';
+import type { Connection } from '../src/pagination.js';
+import {
+  ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow,
+} from '../src/store/entities.js';
+import type { Context } from '../src/context.js';
+import type { Resolvers } from '../src/generated/graphql.js';
+import type { Holder, NodeModel } from './models.js';
+
+/** The GraphQL type name of any record we serve. */
+export function typeNameOf(obj: NodeModel): IdType {
+  if (obj instanceof DeviceRow) return obj.kind === 'host' ? 'Host' : 'NetworkDevice';
+  if (obj instanceof CloudRow) return 'Cloud';
+  if (obj instanceof RegionRow) return 'Region';
+  if (obj instanceof CellRow) return 'Cell';
+  if (obj instanceof NetworkRow) return 'Network';
+  if (obj instanceof NetworkInterfaceRow) return 'NetworkInterface';
+  if (obj instanceof ProjectRow) return 'Project';
+  if (obj instanceof UserRow) return 'User';
+  if (obj instanceof ApiKeyRow) return 'ApiKey';
+  throw new Error(`no GraphQL type for ${Object.prototype.toString.call(obj)}`);
+}
+
+/** `id` of any record: its global id. */
+export const globalId = (obj: NodeModel): string => toGlobalId(typeNameOf(obj), obj.id);
+
+/** Fields every VariableHolder shares: own variables, resolved variables, origins. */
+export const holderFields = {
+  id: globalId,
+  variables: (h: Holder, _a: unknown, ctx: Context) => ownVariables(ctx.scope, h),
+  resolvedVariables: async (h: Holder, a: { keys?: string[] | null }, ctx: Context) => (await resolved(ctx.scope, h, a.keys)).values,
+  variableOrigins: async (h: Holder, a: { keys?: string[] | null }, ctx: Context) => (await resolved(ctx.scope, h, a.keys)).origins,
+};
+
+/** Resolvers of every connection type: `totalCount` runs its count statement only when selected. */
+export const connectionFields = { totalCount: (c: Connection<unknown>) => c.totalCount() };
+
+/** Loads any node of the caller's project by global id; null when it does not exist or is not visible. */
+async function loadNode(ctx: Context, id: string): Promise<NodeModel | null> {
+  const g = fromGlobalId(id);
+  if (g.source !== REFERENCE_SOURCE || !/^[1-9]\d{0,15}$/.test(g.key)) return null;
+  const key = Number(g.key);
+  const l = ctx.scope.loaders;
+  switch (g.type) {
+    case 'Project': return l.project.load(key);
+    case 'User': return l.user.load(key);
+    case 'Cloud': return l.cloud.load(key);
+    case 'Region': return l.region.load(key);
+    case 'Cell': return l.cell.load(key);
+    case 'Host': return l.device.load(key).then((d) => (d?.kind === 'host' ? d : null));
+    case 'NetworkDevice': return l.device.load(key).then((d) => (d?.kind === 'network_device' ? d : null));
+    case 'Network': return l.network.load(key);
+    case 'NetworkInterface': return l.iface.load(key);
+    case 'ApiKey': {
+      const row = await ctx.app.ds.getRepository(ApiKeyRow).findOneBy({ id: key, projectId: ctx.scope.projectId });
+      return row && (row.userId === ctx.principal.userId || ctx.principal.role === 'ADMIN' || ctx.principal.isRoot) ? row : null;
+    }
+    default: return null;
+  }
+}
+
+export const commonResolvers: Resolvers = {
+  JSON: JSONResolver,
+  DateTime: DateTimeResolver,
+  Node: { __resolveType: (obj) => typeNameOf(obj) as never },
+  VariableHolder: { __resolveType: (obj) => typeNameOf(obj) as never },
+  Query: {
+    node: (_p, { id }, ctx) => loadNode(ctx, id),
+  },
+  Mutation: {
+    deleteNode: (_p, { id }, ctx) => deleteNode(ctx.scope, id),
+  },
+};
+

@@ -1,0 +1,35 @@
+import type DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import { NotFoundError } from '../errors.js';
+import { refKey, type IdType } from '../ids.js';
+import { VariableRow, type OwnerType } from '../store/entities.js';
+import type { Scope } from './scope.js';
+
+/**
+ * Loads an object of the caller's project by global id through the request's loader; NOT_FOUND when it
+ * does not exist or belongs to another project.
+ */
+export async function loadOr404<T>(loader: DataLoader<number, T | null>, id: string, type: IdType | readonly IdType[], argName = 'id'): Promise<T> {
+  const { key } = refKey(id, type, argName);
+  const row = await loader.load(key);
+  if (!row) throw new NotFoundError(typeof type === 'string' ? type : type.join('/'), id);
+  return row;
+}
+
+/** Same as loadOr404 for an optional reference: null and undefined pass through. */
+export async function loadOptional<T>(loader: DataLoader<number, T | null>, id: string | null | undefined, type: IdType, argName: string): Promise<T | null> {
+  return id == null ? null : loadOr404(loader, id, type, argName);
+}
+
+/** Upserts serialised variables of one holder in one statement (the given keys only; others stay). */
+export async function upsertVariables(em: EntityManager, scope: Scope, ownerType: OwnerType, ownerId: number, entries: Array<[string, string]>): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map(([key, value]) => ({ ownerType, ownerId, key, value, projectId: scope.projectId }));
+  await em.getRepository(VariableRow).upsert(rows, { conflictPaths: ['ownerType', 'ownerId', 'key'], skipUpdateIfNoValuesChanged: false });
+  scope.loaders.variables.clear(`${ownerType}:${ownerId}`);
+}
+
+/** Keeps only the defined fields of a partial update. */
+export function defined<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

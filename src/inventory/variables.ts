@@ -1,0 +1,122 @@
+import { In } from 'typeorm';
+import { requireRole } from '../auth/principal.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { fromGlobalId, refKey, REFERENCE_SOURCE, type IdType } from '../ids.js';
+import {
+  CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, VariableRow, type OwnerType,
+} from '../store/entities.js';
+import type { OwnerKey } from './loaders.js';
+import { resolveVariables, type ResolvedVariables, type VariableLevel } from './resolve.js';
+import { inTransaction, type Scope } from './scope.js';
+import { checkVariableKey, checkVariables } from './validate.js';
+import { upsertVariables } from './common.js';
+
+/** Every object that carries variables, as the store holds it. */
+export type Holder = ProjectRow | CloudRow | RegionRow | CellRow | DeviceRow | NetworkRow | NetworkInterfaceRow;
+
+/** The variables table's owner type of a holder. */
+export function ownerTypeOf(holder: Holder): OwnerType {
+  if (holder instanceof DeviceRow) return 'device';
+  if (holder instanceof CellRow) return 'cell';
+  if (holder instanceof RegionRow) return 'region';
+  if (holder instanceof CloudRow) return 'cloud';
+  if (holder instanceof NetworkRow) return 'network';
+  if (holder instanceof NetworkInterfaceRow) return 'interface';
+  return 'project';
+}
+
+export function ownerKeyOf(holder: Holder): OwnerKey {
+  return `${ownerTypeOf(holder)}:${holder.id}`;
+}
+
+const HOLDER_TYPES: IdType[] = ['Project', 'Cloud', 'Region', 'Cell', 'Host', 'NetworkDevice', 'Network', 'NetworkInterface'];
+
+/** Loads any holder of the caller's project by global id; NOT_FOUND otherwise. */
+export async function loadHolder(scope: Scope, id: string): Promise<Holder> {
+  const g = fromGlobalId(id);
+  if (g.source !== REFERENCE_SOURCE) throw new InputError(`id: variables of source '${g.source}' hosts are not supported yet`, { argument: 'id' });
+  const { type, key } = refKey(id, HOLDER_TYPES);
+  const l = scope.loaders;
+  const row: Holder | null = await {
+    Project: () => (key === scope.projectId ? l.project.load(key) : Promise.resolve(null)),
+    Cloud: () => l.cloud.load(key),
+    Region: () => l.region.load(key),
+    Cell: () => l.cell.load(key),
+    Host: () => l.device.load(key).then((d) => (d?.kind === 'host' ? d : null)),
+    NetworkDevice: () => l.device.load(key).then((d) => (d?.kind === 'network_device' ? d : null)),
+    Network: () => l.network.load(key),
+    NetworkInterface: () => l.iface.load(key),
+  }[type as 'Project']();
+  if (!row) throw new NotFoundError(type, id);
+  return row;
+}
+
+/** Upserts the given keys on a holder (others stay) in one transaction; project variables need ADMIN. */
+export async function setVariables(scope: Scope, id: string, values: unknown, maxBytes: number): Promise<Holder> {
+  const holder = await loadHolder(scope, id);
+  const owner = ownerTypeOf(holder);
+  requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'setVariables');
+  const entries = checkVariables(values, maxBytes, 'values');
+  await inTransaction(scope, 'concurrent variable write', (em) => upsertVariables(em, scope, owner, holder.id, entries));
+  return holder;
+}
+
+/** Deletes the given keys of a holder; absent keys are ignored. */
+export async function deleteVariables(scope: Scope, id: string, keys: string[]): Promise<Holder> {
+  const holder = await loadHolder(scope, id);
+  const owner = ownerTypeOf(holder);
+  requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'deleteVariables');
+  if (keys.length > 1000) throw new InputError(`at most 1000 keys per call, got ${keys.length}`, { argument: 'keys' });
+  keys.forEach(checkVariableKey);
+  if (keys.length) {
+    await scope.ds.getRepository(VariableRow).delete({ projectId: scope.projectId, ownerType: owner, ownerId: holder.id, key: In(keys) });
+  }
+  scope.loaders.variables.clear(ownerKeyOf(holder));
+  return holder;
+}
+
+/** A holder's own variables (one batched statement per request wave). */
+export function ownVariables(scope: Scope, holder: Holder): Promise<Record<string, unknown>> {
+  return scope.loaders.variables.load(ownerKeyOf(holder));
+}
+
+/**
+ * The chain a holder inherits from, nearest first: device → parent devices → cell → region → cloud →
+ * project; cell → region → cloud → project; region → cloud → project; others: themselves.
+ * For a page of holders this costs a constant number of statements (ancestors, rows per kind, variables).
+ */
+export async function resolutionChain(scope: Scope, holder: Holder): Promise<Holder[]> {
+  const l = scope.loaders;
+  const containers = async (cellId: number | null, regionId: number | null, cloudId: number | null, projectId: number) => {
+    const [cell, region, cloud, project] = await Promise.all([
+      cellId == null ? null : l.cell.load(cellId),
+      regionId == null ? null : l.region.load(regionId),
+      cloudId == null ? null : l.cloud.load(cloudId),
+      l.project.load(projectId),
+    ]);
+    return [cell, region, cloud, project].filter((h): h is NonNullable<typeof h> => h !== null) as Holder[];
+  };
+  if (holder instanceof DeviceRow) {
+    const ancestorIds = await l.ancestors.load(holder.id);
+    const [ancestors, rest] = await Promise.all([
+      l.device.loadMany(ancestorIds),
+      containers(holder.cellId, holder.regionId, holder.cloudId, holder.projectId),
+    ]);
+    return [holder, ...ancestors.filter((a): a is DeviceRow => a instanceof DeviceRow), ...rest];
+  }
+  if (holder instanceof CellRow) return [holder, ...(await containers(null, holder.regionId, holder.cloudId, holder.projectId))];
+  if (holder instanceof RegionRow) return [holder, ...(await containers(null, null, holder.cloudId, holder.projectId))];
+  return [holder];
+}
+
+/** Resolved variables of a holder with the origin of each key; `keys` limits the answer. */
+export async function resolved(scope: Scope, holder: Holder, keys?: readonly string[] | null): Promise<ResolvedVariables<Holder>> {
+  const chain = await resolutionChain(scope, holder);
+  const vars = await scope.loaders.variables.loadMany(chain.map(ownerKeyOf));
+  const levels: Array<VariableLevel<Holder>> = chain.map((h, i) => {
+    const v = vars[i];
+    if (v instanceof Error) throw v;
+    return { holder: h, variables: v! };
+  });
+  return resolveVariables(levels, keys ?? undefined);
+}

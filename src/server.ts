@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import depthLimit from 'graphql-depth-limit';
+import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { DataSource } from 'typeorm';
+import { WebSocketServer } from 'ws';
+import { resolvers } from '../resolvers/index.js';
+import { ReferenceSource } from '../sources/reference/index.js';
+import { bootstrap } from './auth/admin.js';
+import { KeyAuthenticator } from './auth/keys.js';
+import { projectRoot, type Config } from './config.js';
+import { buildContext, type AppServices, type Context, type Credentials } from './context.js';
+import { CratonError, formatError } from './errors.js';
+import { jsonMatch } from './inventory/json-match.js';
+import { createLogger, type Logger } from './logger.js';
+import { createDataSource, openStore } from './store/data-source.js';
+import { sqlScope, type SqlTally } from './store/sql-counter.js';
+import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
+
+/** A running (or ready to run) gateway: one http.Server with Apollo on POST /graphql and graphql-ws on the same path. */
+export interface Gateway {
+  readonly config: Config;
+  readonly dataSource: DataSource;
+  readonly logger: Logger;
+  /** Set when this start bootstrapped an empty store: the root key (printed once unless it came from CRATON_BOOTSTRAP_KEY). */
+  readonly bootstrap?: { key: string; fromEnv: boolean };
+  /** Starts listening on config.host:config.port (port 0 picks a free one); resolves to the base URL, e.g. http://127.0.0.1:4000. */
+  listen(): Promise<string>;
+  /** Graceful stop: refuse new work, close sockets, drain requests, close the store. */
+  stop(): Promise<void>;
+}
+
+/** The SDL, one file per area, in a stable order. */
+export function loadTypeDefs(): string[] {
+  const dir = join(projectRoot, 'schema');
+  return readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+export function buildSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+}
+
+/** Reads the credentials of an HTTP request. */
+function httpCredentials(req: Request): Credentials {
+  return {
+    authorization: req.header('authorization'),
+    project: req.header('x-craton-project') || undefined,
+    requestId: req.header('x-request-id') || undefined,
+  };
+}
+
+/** Reports `extensions.sqlStatements` to clients that ask (header x-craton-debug-sql: 1). */
+function sqlCountPlugin(enabled: boolean): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ request }) {
+      if (!enabled || request.http?.headers.get('x-craton-debug-sql') !== '1') return;
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind === 'single') {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, sqlStatements: contextValue.sql?.statements };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The composition root: opens the store (running migrations), bootstraps an empty store, and wires
+ * Apollo Server and graphql-ws onto one http.Server. Nothing listens until `listen()`.
+ */
+export async function createGateway(config: Config, injected?: { logger?: Logger }): Promise<Gateway> {
+  const logger = injected?.logger ?? createLogger(config.logLevel);
+  const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
+  await openStore(ds);
+  const boot = await bootstrap(ds, config.bootstrapKey);
+  if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
+
+  const app: AppServices = { config, ds, logger, auth: new KeyAuthenticator(ds), catalog: { reference: new ReferenceSource(ds) } };
+  const schema = buildSchema();
+  const http = express();
+  const httpServer: Server = createServer(http);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const log = (err: unknown) => logger.error({ err }, 'unexpected error');
+
+  const wsCleanup = useServer<Record<string, unknown>, { tally?: SqlTally }>(
+    {
+      schema,
+      validate: (s, doc) => validate(s, doc, [...specifiedRules, depthLimit(config.maxQueryDepth)]),
+      onConnect: async (ctx) => {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        try {
+          await app.auth.authenticate(authorization);
+          return true;
+        } catch (err) {
+          if (err instanceof CratonError && err.code === 'UNAUTHENTICATED') {
+            ctx.extra.socket.close(authorization ? 4403 : 4401, err.message.slice(0, 120));
+            return false;
+          }
+          throw err;
+        }
+      },
+      context: async (ctx) => {
+        const p = ctx.connectionParams ?? {};
+        const tally = { statements: 0 };
+        return buildContext(app, { authorization: p.authorization as string | undefined, project: p.project as string | undefined }, tally);
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        errors.forEach((e) => { if (!(e.originalError instanceof CratonError) && e.originalError) log(e.originalError); });
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    formatError: (formatted, error) => formatError(formatted, error, log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      sqlCountPlugin(config.exposeSqlCount),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+
+  http.disable('x-powered-by');
+  http.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  http.get('/readyz', async (_req, res) => {
+    try {
+      await ds.query('SELECT 1');
+      res.json({ status: 'ready', store: config.store.kind });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', store: config.store.kind, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  http.use(
+    '/graphql',
+    express.json({ limit: config.maxBodyBytes }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      const tally: SqlTally = { statements: 0 };
+      res.locals.tally = tally;
+      sqlScope.run(tally, next);
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        try {
+          return await buildContext(app, httpCredentials(req), res.locals.tally as SqlTally);
+        } catch (err) {
+          if (err instanceof CratonError) {
+            const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' ? 403 : err.code === 'NOT_FOUND' ? 404 : 400;
+            const { GraphQLError } = await import('graphql');
+            throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status } } });
+          }
+          throw err;
+        }
+      },
+    }),
+  );
+  http.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? 500;
+    if (status >= 500) log(err);
+    const message = err.type === 'entity.too.large' ? `request body exceeds the limit of ${config.maxBodyBytes} bytes` : status >= 500 ? 'Internal server error' : err.message;
+    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] });
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    config,
+    dataSource: ds,
+    logger,
+    bootstrap: boot,
+    listen: () =>
+      new Promise((resolvePromise, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const addr = httpServer.address();
+          const port = typeof addr === 'object' && addr ? addr.port : config.port;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+          resolvePromise(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+        });
+      }),
+    stop: () =>
+      (stopped ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+        await apollo.stop();
+        await new Promise<void>((r) => wsServer.close(() => r()));
+        if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        await ds.destroy();
+      })()),
+  };
+}
