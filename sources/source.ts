@@ -59,3 +59,86 @@ export interface Source<T> {
   loadDevices(projectId: number, keys: readonly number[]): Promise<Array<T | null | Error>>;
   health(): Promise<SourceHealth>;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// External sources (federation): read-only CMDBs and inventories whose hosts appear in the same graph.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Where an external host sits in Craton's hierarchy, by name, after the source's configured mapping. */
+export interface Placement {
+  cloud?: string;
+  region?: string;
+  cell?: string;
+}
+
+/** A host as an external source reports it: source-neutral, JSON-serialisable. */
+export interface HostRecord {
+  /** Stable key within the source (OneOps ciId, Ansible inventory hostname, ...); part of the global id. */
+  key: string;
+  name: string;
+  ipAddress: string | null;
+  /** @default 'server' */
+  deviceType: string;
+  /** @default true */
+  active: boolean;
+  /** Labels the source itself provides (e.g. Ansible group names), sorted, unique. */
+  labels: string[];
+  /** The source's own variables for the host (decoded JSON values). */
+  attributes: Record<string, unknown>;
+  placement: Placement;
+  createdAt?: Date | null;
+  updatedAt?: Date | null;
+}
+
+/** Filters an external source may push down; the gateway applies the rest in memory. */
+export interface HostFilter {
+  name?: string;
+  nameContains?: string;
+  ipAddress?: string;
+  deviceType?: string;
+  active?: boolean;
+  /** All of these source labels. */
+  labels?: string[];
+}
+
+/** What a source can do, so the gateway knows what to push down. */
+export interface SourceCapabilities {
+  /** Filter fields the source applies itself. */
+  filters: ReadonlyArray<keyof HostFilter>;
+  readOnly: true;
+}
+
+/** One page of an external listing; `nextCursor` is opaque to the gateway (null: no more). */
+export interface HostPage {
+  hosts: HostRecord[];
+  nextCursor: string | null;
+}
+
+/** Everything a source factory may need, injected (never reached for as globals). */
+export interface SourceDeps {
+  fetch: typeof fetch;
+  logger: import('../src/logger.js').Logger;
+  /** Milliseconds since the epoch; injected so tests control time. */
+  now: () => number;
+  /** Reads credentials named in the config (`passwordEnv: ONEOPS_PASSWORD`). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * An external source of hosts. Implementations do their own I/O but not their own isolation: the gateway
+ * wraps every call with the configured timeout, a per-request DataLoader and an optional TTL cache, and
+ * turns a failure into SOURCE_UNAVAILABLE on that source's part of the answer only.
+ */
+export interface ExternalSource {
+  readonly name: string;
+  readonly kind: string;
+  readonly capabilities: SourceCapabilities;
+  /** Lists hosts matching `filter` (pushed-down fields only need to be honoured), `limit` at most, from `cursor`. */
+  list(filter: HostFilter, page: { limit: number; cursor: string | null }, signal?: AbortSignal): Promise<HostPage>;
+  /** Loads hosts by key; each slot holds the record, null when the source has no such host, or an Error. */
+  load(keys: readonly string[], signal?: AbortSignal): Promise<Array<HostRecord | null | Error>>;
+  /** Probes the source cheaply. */
+  health(signal?: AbortSignal): Promise<SourceHealth>;
+  /** Releases timers, watchers and connections. */
+  close?(): Promise<void>;
+}

@@ -9,6 +9,8 @@ import type { Catalog } from './inventory/catalog.js';
 import { createLoaders } from './inventory/loaders.js';
 import { scopeDialect, type Scope } from './inventory/scope.js';
 import type { Logger } from './logger.js';
+import type { PubSub } from './pubsub.js';
+import type { WorkflowService } from '../workflows/engine/service.js';
 import { ProjectRow } from './store/entities.js';
 import type { SqlTally } from './store/sql-counter.js';
 
@@ -19,6 +21,10 @@ export interface AppServices {
   auth: KeyAuthenticator;
   catalog: Catalog;
   logger: Logger;
+  /** Live events (persisted first by their writers). */
+  pubsub: PubSub;
+  /** The workflow engine, once started. */
+  workflows?: WorkflowService;
 }
 
 /** The GraphQL context: one per HTTP request or subscription operation. */
@@ -64,6 +70,7 @@ export async function buildContext(app: AppServices, creds: Credentials, sql: Sq
     projectId,
     loaders: createLoaders(app.ds, projectId, principal.isRoot),
     requestId,
+    events: app.pubsub,
   };
   return { app, scope, principal, requestId, sql };
 }

@@ -79,6 +79,9 @@ const PROTOCOL_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** Our own codes: an error that already carries one (e.g. from context building) keeps it. */
+const DOMAIN_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'SOURCE_UNAVAILABLE']);
+
 /** Turns a domain error into the GraphQLError clients see. */
 export function toGraphQLError(error: CratonError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
@@ -96,7 +99,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && (PROTOCOL_CODES.has(code) || code === 'BAD_USER_INPUT')) return formatted;
+    if (typeof code === 'string' && (PROTOCOL_CODES.has(code) || DOMAIN_CODES.has(code))) return formatted;
     if (original instanceof GraphQLError && !original.originalError) {
       // graphql-js's own errors (variable coercion, unknown fields at execution) are about the request.
       return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };

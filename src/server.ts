@@ -20,6 +20,7 @@ import { buildContext, type AppServices, type Context, type Credentials } from '
 import { CratonError, formatError } from './errors.js';
 import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
+import { createPubSub } from './pubsub.js';
 import { createDataSource, openStore } from './store/data-source.js';
 import { sqlScope, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
@@ -83,7 +84,8 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const boot = await bootstrap(ds, config.bootstrapKey);
   if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
 
-  const app: AppServices = { config, ds, logger, auth: new KeyAuthenticator(ds), catalog: { reference: new ReferenceSource(ds) } };
+  const pubsub = createPubSub(config.redisUrl, logger);
+  const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog: { reference: new ReferenceSource(ds) } };
   const schema = buildSchema();
   const http = express();
   const httpServer: Server = createServer(http);
@@ -95,13 +97,15 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       schema,
       validate: (s, doc) => validate(s, doc, [...specifiedRules, depthLimit(config.maxQueryDepth)]),
       onConnect: async (ctx) => {
-        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        const p = ctx.connectionParams ?? {};
+        const authorization = typeof p.authorization === 'string' ? p.authorization : undefined;
         try {
-          await app.auth.authenticate(authorization);
+          // The same checks as HTTP (key, then the project it may act in), once per connection.
+          await buildContext(app, { authorization, project: typeof p.project === 'string' ? p.project : undefined }, { statements: 0 });
           return true;
         } catch (err) {
-          if (err instanceof CratonError && err.code === 'UNAUTHENTICATED') {
-            ctx.extra.socket.close(authorization ? 4403 : 4401, err.message.slice(0, 120));
+          if (err instanceof CratonError) {
+            ctx.extra.socket.close(err.code === 'UNAUTHENTICATED' && !authorization ? 4401 : 4403, err.message.slice(0, 120));
             return false;
           }
           throw err;
@@ -195,6 +199,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         await apollo.stop();
         await new Promise<void>((r) => wsServer.close(() => r()));
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        await pubsub.close();
         await ds.destroy();
       })()),
   };

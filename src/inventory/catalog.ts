@@ -8,6 +8,8 @@ import type { PageArgs } from './lists.js';
 import type { Scope } from './scope.js';
 import { parseVarsArgument } from './search.js';
 import { checkLabels } from './validate.js';
+import { buildAnsibleInventory, type AnsibleHost, type AnsibleInventory } from './ansible.js';
+import { resolved } from './variables.js';
 
 /** The DeviceFilter input of the API. */
 export interface DeviceFilter {
@@ -70,7 +72,45 @@ export async function listDevices(scope: Scope, catalog: Catalog, args: PageArgs
   if (wanted && !wanted.includes(catalog.reference.name)) {
     return toConnection<DeviceRow>([], page, (r) => r.id, async () => 0);
   }
-  const result = page.first === 0 ? { rows: [], count: () => catalog.reference.listDevices(criteria, { first: 0, afterKey: 0 }).then((p) => p.count()) } : await catalog.reference.listDevices(criteria, page);
-  for (const row of result.rows) scope.loaders.device.prime(row.id, row);
+  // NOTE: page rows are deliberately not primed into the device loader: parents then always cost one
+  // batched statement, so the count depends on the query's shape only, never on which parents a page holds.
+  const result = await catalog.reference.listDevices(criteria, page);
   return toConnection(result.rows, page, (r) => r.id, result.count);
+}
+
+/** Hosts fetched per round when building an Ansible inventory. */
+const ANSIBLE_CHUNK = 1000;
+
+/**
+ * The `ansible-inventory --list` document for the matching hosts (not paginated: Ansible wants it whole).
+ * Hosts are read in rounds of 1000; each round costs a constant number of batched statements (page,
+ * labels, containers, ancestors, variables), so 100,000 hosts cost about 100 rounds, never a statement per host.
+ */
+export async function ansibleInventory(scope: Scope, catalog: Catalog, filter: DeviceFilter | null | undefined): Promise<AnsibleInventory> {
+  const criteria = deviceCriteria(scope, filter, 'host');
+  const hosts: AnsibleHost[] = [];
+  const wanted = filter?.sources;
+  if (wanted && !wanted.includes(catalog.reference.name)) return buildAnsibleInventory([]);
+  for (let afterKey = 0; ;) {
+    const { rows } = await catalog.reference.listDevices(criteria, { first: ANSIBLE_CHUNK, afterKey });
+    const page = rows.slice(0, ANSIBLE_CHUNK);
+    page.forEach((r) => scope.loaders.device.prime(r.id, r));
+    const built = await Promise.all(page.map(async (d): Promise<AnsibleHost> => {
+      const [labels, region, cell, vars] = await Promise.all([
+        scope.loaders.labels.load(d.id),
+        scope.loaders.region.load(d.regionId),
+        d.cellId == null ? null : scope.loaders.cell.load(d.cellId),
+        resolved(scope, d),
+      ]);
+      return { name: d.name, ipAddress: d.ipAddress, region: region?.name ?? String(d.regionId), cell: cell?.name ?? null, labels, vars: vars.values };
+    }));
+    hosts.push(...built);
+    if (rows.length <= ANSIBLE_CHUNK) break;
+    afterKey = page.at(-1)!.id;
+    // A fresh round: drop what the previous one cached so memory stays flat.
+    scope.loaders.variables.clearAll();
+    scope.loaders.labels.clearAll();
+    scope.loaders.ancestors.clearAll();
+  }
+  return buildAnsibleInventory(hosts);
 }

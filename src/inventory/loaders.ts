@@ -36,13 +36,16 @@ export interface Loaders {
 }
 
 /** Builds a fresh set of loaders scoped to `projectId` (`isRoot` widens only the project loader). */
+/** Keys per statement: far below SQLite's and MySQL's placeholder limits; a page (≤ 1000) is one batch. */
+const BATCH = { maxBatchSize: 5000 } as const;
+
 export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean): Loaders {
   const byId = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, scoped: (ids: number[]) => object) =>
     new DataLoader<number, T | null>(async (ids) => {
       const rows = await ds.getRepository(entity).find({ where: scoped([...ids]) as never });
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
-    });
+    }, BATCH);
   const grouped = <T extends ObjectLiteral>(entity: EntityTarget<T>, column: keyof T & string, order: object) =>
     new DataLoader<number, T[]>(async (ids) => {
       const rows = await ds.getRepository(entity).find({ where: { [column]: In([...ids]), projectId } as never, order: order as never });
@@ -52,7 +55,7 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
         (map.get(k) ?? map.set(k, []).get(k)!).push(r);
       }
       return ids.map((id) => map.get(id) ?? []);
-    });
+    }, BATCH);
   const inProject = (ids: number[]) => ({ id: In(ids), projectId });
 
   return {
@@ -69,14 +72,14 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
       const map = new Map<number, string[]>();
       for (const r of rows) (map.get(r.deviceId) ?? map.set(r.deviceId, []).get(r.deviceId)!).push(r.label);
       return ids.map((id) => map.get(id) ?? []);
-    }),
+    }, BATCH),
     children: grouped(DeviceRow, 'parentId', { id: 'ASC' }),
     ancestors: new DataLoader(async (ids) => {
       const rows = await ds.getRepository(DeviceAncestorRow).find({ where: { deviceId: In([...ids]) }, order: { depth: 'ASC' } });
       const map = new Map<number, number[]>();
       for (const r of rows) (map.get(r.deviceId) ?? map.set(r.deviceId, []).get(r.deviceId)!).push(r.ancestorId);
       return ids.map((id) => map.get(id) ?? []);
-    }),
+    }, BATCH),
     interfacesByDevice: grouped(NetworkInterfaceRow, 'deviceId', { id: 'ASC' }),
     interfacesByNetwork: grouped(NetworkInterfaceRow, 'networkId', { id: 'ASC' }),
     apiKeysByUser: grouped(ApiKeyRow, 'userId', { id: 'ASC' }),
@@ -86,9 +89,14 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
         const [type, id] = k.split(':');
         (byType.get(type!) ?? byType.set(type!, []).get(type!)!).push(Number(id));
       }
-      const qb = ds.getRepository(VariableRow).createQueryBuilder('v').where('v.project_id = :projectId', { projectId });
-      const ors = [...byType.entries()].map(([type, ids], i) => ({ sql: `(v.owner_type = :t${i} AND v.owner_id IN (:...ids${i}))`, params: { [`t${i}`]: type, [`ids${i}`]: ids } }));
-      qb.andWhere(`(${ors.map((o) => o.sql).join(' OR ')})`, Object.assign({}, ...ors.map((o) => o.params)));
+      // A project's variables belong to that project (root may read other projects' through the project
+      // loader, which enforces tenancy); everything else is filtered by the request's project.
+      const ors = [...byType.entries()].map(([type, ids], i) => ({
+        sql: `(v.owner_type = :t${i} AND v.owner_id IN (:...ids${i}) AND ${type === 'project' ? `v.project_id IN (:...ids${i})` : 'v.project_id = :projectId'})`,
+        params: { [`t${i}`]: type, [`ids${i}`]: ids },
+      }));
+      const qb = ds.getRepository(VariableRow).createQueryBuilder('v')
+        .where(`(${ors.map((o) => o.sql).join(' OR ')})`, Object.assign({ projectId }, ...ors.map((o) => o.params)));
       const rows = await qb.getMany();
       const map = new Map<string, Record<string, unknown>>();
       for (const r of rows) {
@@ -96,6 +104,6 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
         (map.get(k) ?? map.set(k, Object.create(null)).get(k)!)[r.key] = JSON.parse(r.value);
       }
       return keys.map((k) => map.get(k) ?? Object.create(null));
-    }),
+    }, BATCH),
   };
 }

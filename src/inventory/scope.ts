@@ -1,9 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
+import type { PubSub } from '../pubsub.js';
+import { ChangeLog, changesTopic, writeChanges, type ChangeEvent } from './changes.js';
 import { ConflictError, CratonError } from '../errors.js';
 import { dialectOf, type Dialect } from '../store/data-source.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
-import type { Loaders } from './loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 
 /**
  * Everything the core needs to serve one request: the store, the caller, the project every query is
@@ -17,6 +19,8 @@ export interface Scope {
   projectId: number;
   loaders: Loaders;
   requestId: string;
+  /** Where committed changes are published (absent: not published, e.g. in offline tools). */
+  events?: PubSub;
 }
 
 export function scopeDialect(ds: DataSource): Dialect {
@@ -27,18 +31,40 @@ export function scopeDialect(ds: DataSource): Dialect {
  * Runs a write in one transaction and translates store errors: a unique violation becomes CONFLICT with
  * `conflictMessage`, a foreign-key violation a CONFLICT that names it. Nothing is half written.
  */
-export async function inTransaction<T>(scope: Scope, conflictMessage: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(scope: Scope, conflictMessage: string, fn: (em: EntityManager, changes: ChangeLog) => Promise<T>): Promise<T> {
+  const changes = new ChangeLog();
+  let events: ChangeEvent[] = [];
+  let result: T;
   try {
-    return await scope.ds.transaction(fn);
+    result = await scope.ds.transaction(async (em) => {
+      const value = await fn(em, changes);
+      events = await writeChanges(em, scope, changes);
+      return value;
+    });
   } catch (err) {
     if (err instanceof CratonError) throw err;
     if (isUniqueViolation(err)) throw new ConflictError(conflictMessage);
     if (isForeignKeyViolation(err)) throw new ConflictError('the write refers to or removes an object that others depend on');
     throw err;
   }
+  // Published only after COMMIT, in the order this process saw the commits.
+  if (events.length && scope.events) {
+    const topic = changesTopic(scope.projectId);
+    for (const e of events) await scope.events.publish(topic, e);
+  }
+  return result;
 }
 
 /** Current time at the store's precision (milliseconds). */
 export function now(): Date {
   return new Date();
+}
+
+/**
+ * A scope for work that no HTTP request carries (workflow runs, schedules, imports): it acts in one
+ * project as an OPERATOR named `actor` (e.g. `workflow:42`), with fresh loaders. Call again for fresh data.
+ */
+export function systemScope(ds: DataSource, projectId: number, actor: { userId: number; name: string }, events?: PubSub): Scope {
+  const principal: Principal = { userId: actor.userId, userName: actor.name, role: 'OPERATOR', isRoot: false, homeProjectId: projectId, keyId: 0 };
+  return { ds, dialect: dialectOf(ds), principal, projectId, loaders: createLoaders(ds, projectId, false), requestId: actor.name, events };
 }

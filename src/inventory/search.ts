@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { SearchPair } from '../store/var-search.js';
-import { parseVarsQuery, VarsQueryError } from './vars-query.js';
+import { INVALID_JSON_VALUE, parseVarsQuery, VarsQueryError } from './vars-query.js';
 
 /** Longest `vars` string accepted. */
 const MAX_VARS_LENGTH = 4096;
@@ -19,9 +19,24 @@ export function parseVarsArgument(vars: string | null | undefined, argName = 'va
   try {
     const pairs = parseVarsQuery(vars);
     if (pairs.length > MAX_VARS_PAIRS) throw new InputError(`${argName} may hold at most ${MAX_VARS_PAIRS} pairs, got ${pairs.length}`, { argument: argName });
+    for (const [i, p] of pairs.entries()) {
+      if (hasNestedArray(p.candidate, false)) {
+        throw new InputError(`${INVALID_JSON_VALUE} pair ${i + 1}: an array directly inside an array is not supported (MySQL and MariaDB disagree on it)`, { argument: argName });
+      }
+    }
     return pairs.map((p) => ({ key: p.key, path: p.path, candidateJson: p.candidateJson }));
   } catch (err) {
     if (err instanceof VarsQueryError) throw new InputError(`${err.message} ${err.detail}`, { argument: argName, reason: err.detail });
     throw err;
   }
+}
+
+/**
+ * True when `value` holds an array directly inside an array. MariaDB flattens such candidates where MySQL
+ * (and our SQLite function) match them structurally, so they are refused to keep both stores' answers equal.
+ */
+function hasNestedArray(value: unknown, insideArray: boolean): boolean {
+  if (Array.isArray(value)) return insideArray || value.some((v) => hasNestedArray(v, true));
+  if (value !== null && typeof value === 'object') return Object.values(value).some((v) => hasNestedArray(v, false));
+  return false;
 }

@@ -170,7 +170,31 @@ export class VariableRow {
   @Column({ type: 'text' }) value!: string;
 }
 
-export const entities = [
+/** What a change did. */
+export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/**
+ * The audit trail: one row per change to inventory, written in the same transaction as the change.
+ * `object_type` + `source` + `object_key` make the object's global id.
+ */
+@Entity('changes')
+export class ChangeRow {
+  @PrimaryGeneratedColumn({ type: 'integer' }) id!: number;
+  @Column({ name: 'project_id', type: 'integer' }) projectId!: number;
+  @Column({ type: 'datetime', precision: 3 }) at!: Date;
+  @Column({ type: 'varchar', length: 255 }) actor!: string;
+  @Column({ type: 'varchar', length: 8 }) action!: ChangeAction;
+  @Column({ name: 'object_type', type: 'varchar', length: 32 }) objectType!: string;
+  @Column({ type: 'varchar', length: 64 }) source!: string;
+  @Column({ name: 'object_key', type: 'varchar', length: 255 }) objectKey!: string;
+  /** JSON text of the object before (null for a create). */
+  @Column({ type: 'text', nullable: true }) before!: string | null;
+  /** JSON text of the object after (null for a delete). */
+  @Column({ type: 'text', nullable: true }) after!: string | null;
+  @Column({ name: 'request_id', type: 'varchar', length: 128 }) requestId!: string;
+}
+
+export const entities = [ChangeRow, 
   ProjectRow, UserRow, ApiKeyRow, CloudRow, RegionRow, CellRow, DeviceRow, DeviceAncestorRow, LabelRow,
   NetworkRow, NetworkInterfaceRow, VariableRow,
 ];

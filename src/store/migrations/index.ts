@@ -1,4 +1,5 @@
 import { Init1763700000000 } from './1763700000000-Init.js';
+import { Changes1763750000000 } from './1763750000000-Changes.js';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const migrations = [Init1763700000000];
+export const migrations = [Init1763700000000, Changes1763750000000];

@@ -1,0 +1,28 @@
+import { describe } from 'vitest';
+
+/** The stores a black-box test runs against. */
+export type StoreKind = 'sqlite' | 'mysql';
+
+/** Admin URL of a MariaDB/MySQL server for tests (e.g. mysql://root@127.0.0.1:3306/test); unset skips the mysql variants. */
+export const mysqlTestUrl: string | undefined = process.env.CRATON_TEST_MYSQL_URL || undefined;
+
+/** Every store enabled in this run: always sqlite, plus mysql when CRATON_TEST_MYSQL_URL is set. */
+export const stores: StoreKind[] = mysqlTestUrl ? ['sqlite', 'mysql'] : ['sqlite'];
+
+// Vitest evaluates this module once per test file (isolated forks), so this warns once per file.
+if (!mysqlTestUrl) {
+  console.warn(
+    '\n*** MariaDB tests SKIPPED: set CRATON_TEST_MYSQL_URL (e.g. mysql://root@127.0.0.1:3306/test) ***\n',
+  );
+}
+
+/**
+ * Declares one describe block per store, titled `title [store]`. The mysql block is always declared
+ * but skipped (visibly, in vitest's output) when CRATON_TEST_MYSQL_URL is not set.
+ * `fn` must only register hooks and tests: it also runs, to collect them, for a skipped store.
+ */
+export function describeEachStore(title: string, fn: (store: StoreKind) => void): void {
+  for (const store of ['sqlite', 'mysql'] as const) {
+    describe.skipIf(!stores.includes(store))(`${title} [${store}]`, () => fn(store));
+  }
+}
