@@ -1,8 +1,9 @@
 import type { Resolvers } from '../src/generated/graphql.js';
 import { authResolvers } from './auth.js';
+import { changeResolvers } from './changes.js';
 import { commonResolvers } from './common.js';
 import { inventoryResolvers } from './inventory.js';
 import { variableResolvers } from './variables.js';
 
 /** Every resolver map, one per area (mirroring schema/); merged by @graphql-tools/schema. */
-export const resolvers: Resolvers[] = [commonResolvers, authResolvers, inventoryResolvers, variableResolvers];
+export const resolvers: Resolvers[] = [commonResolvers, authResolvers, inventoryResolvers, variableResolvers, changeResolvers];

@@ -1,6 +1,7 @@
 // What each GraphQL type resolves from: the records of our core, bound to the SDL by codegen's `mappers`
 // (codegen.mjs). A field added to the SDL without a resolver that these records can serve fails `tsc`.
 import type { Principal } from '../src/auth/principal.js';
+import type { ChangeEvent } from '../src/inventory/changes.js';
 import type { LabelCount } from '../src/inventory/lists.js';
 import type { VariableOrigin } from '../src/inventory/resolve.js';
 import type { Holder } from '../src/inventory/variables.js';
@@ -36,3 +37,6 @@ export type CellEdgeModel = EdgeModel<CellRow>;
 export type DeviceEdgeModel = EdgeModel<DeviceRow>;
 export type NetworkEdgeModel = EdgeModel<NetworkRow>;
 export type LabelEdgeModel = EdgeModel<LabelCount>;
+export type ChangeModel = ChangeEvent;
+export type ChangeConnectionModel = Connection<ChangeEvent>;
+export type ChangeEdgeModel = EdgeModel<ChangeEvent>;

@@ -42,6 +42,10 @@ export interface Config {
   maxVariableBytes: number;
   /** Deepest accepted query. @default 15 */
   maxQueryDepth: number;
+  /** Highest estimated query cost (fields × page sizes). @default 250000 */
+  maxQueryCost: number;
+  /** Most aliased fields in one operation. @default 500 */
+  maxAliases: number;
   /** Report SQL statement counts in `extensions.sqlStatements` when the request asks (header `x-craton-debug-sql: 1`). @default true */
   exposeSqlCount: boolean;
 }
@@ -104,6 +108,8 @@ const envSchema = z.object({
   CRATON_MAX_BODY_BYTES: int(1024, 1024 ** 3).optional(),
   CRATON_MAX_VARIABLE_BYTES: int(16, 64 * 1024 ** 2).optional(),
   CRATON_MAX_QUERY_DEPTH: int(2, 100).optional(),
+  CRATON_MAX_QUERY_COST: int(100, 100_000_000).optional(),
+  CRATON_MAX_ALIASES: int(1, 100_000).optional(),
   CRATON_EXPOSE_SQL_COUNT: bool.optional(),
 });
 
@@ -131,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.CRATON_MAX_BODY_BYTES ?? 1024 * 1024,
     maxVariableBytes: e.CRATON_MAX_VARIABLE_BYTES ?? 64 * 1024,
     maxQueryDepth: e.CRATON_MAX_QUERY_DEPTH ?? 15,
+    maxQueryCost: e.CRATON_MAX_QUERY_COST ?? 250_000,
+    maxAliases: e.CRATON_MAX_ALIASES ?? 500,
     exposeSqlCount: e.CRATON_EXPOSE_SQL_COUNT ?? true,
   };
 }

@@ -84,8 +84,13 @@ const DOMAIN_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT',
 
 /** Turns a domain error into the GraphQLError clients see. */
 export function toGraphQLError(error: CratonError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
+  return new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, http: { status: HTTP_STATUS[error.code] } } });
 }
+
+/** HTTP status of an error raised before execution (context building, limits); Apollo strips `extensions.http`. */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400, NOT_FOUND: 404, CONFLICT: 409, UNAUTHENTICATED: 401, FORBIDDEN: 403, SOURCE_UNAVAILABLE: 503, INTERNAL_SERVER_ERROR: 500,
+};
 
 /**
  * The one edge where errors become what clients see (Apollo's `formatError`, also used for graphql-ws).

@@ -6,8 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import depthLimit from 'graphql-depth-limit';
-import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
@@ -17,7 +16,8 @@ import { bootstrap } from './auth/admin.js';
 import { KeyAuthenticator } from './auth/keys.js';
 import { projectRoot, type Config } from './config.js';
 import { buildContext, type AppServices, type Context, type Credentials } from './context.js';
-import { CratonError, formatError } from './errors.js';
+import { CratonError, formatError, toGraphQLError } from './errors.js';
+import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from './limits.js';
 import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPubSub } from './pubsub.js';
@@ -87,6 +87,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const pubsub = createPubSub(config.redisUrl, logger);
   const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog: { reference: new ReferenceSource(ds) } };
   const schema = buildSchema();
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases };
   const http = express();
   const httpServer: Server = createServer(http);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
@@ -95,7 +96,6 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const wsCleanup = useServer<Record<string, unknown>, { tally?: SqlTally }>(
     {
       schema,
-      validate: (s, doc) => validate(s, doc, [...specifiedRules, depthLimit(config.maxQueryDepth)]),
       onConnect: async (ctx) => {
         const p = ctx.connectionParams ?? {};
         const authorization = typeof p.authorization === 'string' ? p.authorization : undefined;
@@ -109,6 +109,15 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
             return false;
           }
           throw err;
+        }
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        try {
+          checkLimits(schema, parse(payload.query), payload.variables ?? undefined, payload.operationName ?? undefined, limits);
+          return undefined;
+        } catch (err) {
+          if (err instanceof CratonError) return [toGraphQLError(err)];
+          return undefined; // a parse error is reported by graphql-ws's own validation
         }
       },
       context: async (ctx) => {
@@ -127,11 +136,25 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    validationRules: [depthLimit(config.maxQueryDepth)],
+    allowBatchedHttpRequests: false,
     formatError: (formatted, error) => formatError(formatted, error, log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       sqlCountPlugin(config.exposeSqlCount),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, request, operationName }) {
+              try {
+                checkLimits(schema, document, request.variables ?? undefined, operationName ?? undefined, limits);
+              } catch (err) {
+                if (err instanceof CratonError) throw toGraphQLError(err);
+                throw err;
+              }
+            },
+          };
+        },
+      },
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
     ],
   });
@@ -160,11 +183,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         try {
           return await buildContext(app, httpCredentials(req), res.locals.tally as SqlTally);
         } catch (err) {
-          if (err instanceof CratonError) {
-            const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' ? 403 : err.code === 'NOT_FOUND' ? 404 : 400;
-            const { GraphQLError } = await import('graphql');
-            throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status } } });
-          }
+          if (err instanceof CratonError) throw toGraphQLError(err);
           throw err;
         }
       },

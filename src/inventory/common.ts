@@ -29,6 +29,11 @@ export async function upsertVariables(em: EntityManager, scope: Scope, ownerType
   scope.loaders.variables.clear(`${ownerType}:${ownerId}`);
 }
 
+/** Serialised variable entries back as an object, for change records. */
+export function entriesObject(entries: Array<[string, string]>): Record<string, unknown> {
+  return Object.fromEntries(entries.map(([k, v]) => [k, JSON.parse(v)]));
+}
+
 /** Keeps only the defined fields of a partial update. */
 export function defined<T extends object>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { requireRole } from '../auth/principal.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
-import { fromGlobalId, refKey, REFERENCE_SOURCE } from '../ids.js';
+import { fromGlobalId, refKey, REFERENCE_SOURCE, type IdType } from '../ids.js';
+import { snapshot, type ChangeLog } from './changes.js';
+import { ownVariables, type Holder } from './variables.js';
 import { CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, RegionRow, VariableRow } from '../store/entities.js';
 import { inTransaction, type Scope } from './scope.js';
 
@@ -28,22 +30,26 @@ export async function deleteNode(scope: Scope, id: string): Promise<string> {
   if (!row || ((type === 'Host' || type === 'NetworkDevice') && (row as DeviceRow).kind !== (type === 'Host' ? 'host' : 'network_device'))) {
     throw new NotFoundError(type, id);
   }
-  await inTransaction(scope, 'delete conflicts with existing objects', async (em) => {
+  await inTransaction(scope, 'delete conflicts with existing objects', async (em, changes) => {
+    const before = { ...snapshot(row), variables: await ownVariables(scope, row as Holder) };
     switch (type) {
       case 'Cloud':
       case 'Region':
       case 'Cell':
-        return deleteContainer(em, scope, type.toLowerCase() as Container, key, (row as { name: string }).name);
+        await deleteContainer(em, scope, changes, type.toLowerCase() as Container, key, (row as { name: string }).name, id);
+        break;
       case 'Host':
       case 'NetworkDevice':
-        return deleteDevice(em, scope, row as DeviceRow);
+        await deleteDevice(em, scope, row as DeviceRow);
+        break;
       case 'Network':
-        return deleteNetwork(em, scope, row as NetworkRow);
+        await deleteNetwork(em, scope, row as NetworkRow);
+        break;
       default:
         await dropVariables(em, scope, 'interface', [key]);
         await em.getRepository(NetworkInterfaceRow).delete({ id: key, projectId: scope.projectId });
-        return undefined;
     }
+    changes.record({ action: 'DELETE', objectType: type, objectKey: key, before });
   });
   return id;
 }
@@ -70,13 +76,15 @@ async function deleteNetwork(em: EntityManager, scope: Scope, network: NetworkRo
 }
 
 /** What a container holds, as (table, owner type) pairs whose `<container>_id` column points at it. */
+const OWNER_TYPES: Record<string, IdType> = { region: 'Region', cell: 'Cell', host: 'Host', network_device: 'NetworkDevice', network: 'Network' };
+
 const CONTENTS: Record<Container, Array<[table: string, owner: string]>> = {
   cloud: [['regions', 'region'], ['cells', 'cell'], ['devices', 'device'], ['networks', 'network']],
   region: [['cells', 'cell'], ['devices', 'device'], ['networks', 'network']],
   cell: [['devices', 'device'], ['networks', 'network']],
 };
 
-async function deleteContainer(em: EntityManager, scope: Scope, kind: Container, id: number, name: string): Promise<void> {
+async function deleteContainer(em: EntityManager, scope: Scope, changes: ChangeLog, kind: Container, id: number, name: string, globalId: string): Promise<void> {
   const col = `${kind}_id`;
   const params = { p: scope.projectId, id };
   const [outside] = await em.query(
@@ -87,6 +95,16 @@ async function deleteContainer(em: EntityManager, scope: Scope, kind: Container,
   const n = Number(outside?.n ?? 0);
   if (n > 0) {
     throw new ConflictError(`${kind} '${name}' holds the parent of ${n} device(s) outside it; reparent them first`, { devices: n });
+  }
+  // Everything the cascade takes is recorded too: one SELECT per kind, then multi-row change inserts.
+  for (const [table, owner] of CONTENTS[kind]) {
+    const rows: Array<{ id: number; name: string; kind?: string }> = await em.query(
+      `SELECT id, name${table === 'devices' ? ', kind' : ''} FROM ${table} WHERE project_id = ? AND ${col} = ?`, [scope.projectId, id],
+    );
+    for (const r of rows) {
+      const objectType = OWNER_TYPES[owner === 'device' ? (r.kind === 'host' ? 'host' : 'network_device') : owner]!;
+      changes.record({ action: 'DELETE', objectType, objectKey: r.id, before: { name: r.name, deletedWith: globalId } });
+    }
   }
   const del = (where: string) => em.createQueryBuilder().delete().from(VariableRow).where(`project_id = :p AND ${where}`, params).execute();
   await del(`owner_type = 'interface' AND owner_id IN (SELECT i.id FROM network_interfaces i JOIN devices d ON d.id = i.device_id WHERE d.${col} = :id)`);

@@ -3,7 +3,8 @@ import { In } from 'typeorm';
 import { requireRole } from '../auth/principal.js';
 import { InputError } from '../errors.js';
 import { DeviceAncestorRow, DeviceRow, LabelRow, type DeviceKind } from '../store/entities.js';
-import { defined, loadOptional, loadOr404, upsertVariables } from './common.js';
+import { diff, snapshot } from './changes.js';
+import { defined, entriesObject, loadOptional, loadOr404, upsertVariables } from './common.js';
 import { inTransaction, now, type Scope } from './scope.js';
 import { checkIp, checkLabels, checkName, checkNote, checkShort, checkVariables } from './validate.js';
 
@@ -64,11 +65,12 @@ export async function createDevice(scope: Scope, kind: DeviceKind, input: Create
     createdAt: now(),
     updatedAt: null,
   });
-  return inTransaction(scope, `a device named '${name}' already exists in region '${region.name}'`, async (em) => {
+  return inTransaction(scope, `a device named '${name}' already exists in region '${region.name}'`, async (em, changes) => {
     await em.getRepository(DeviceRow).insert(row);
     if (parent) await linkAncestors(em, [{ id: row.id, depth: 0 }], parent.id);
     if (labels.length) await em.getRepository(LabelRow).insert(labels.map((label) => ({ deviceId: row.id, label, projectId: scope.projectId })));
     await upsertVariables(em, scope, 'device', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: GRAPHQL_TYPE[kind], objectKey: row.id, after: { ...snapshot(row), labels: [...labels].sort(), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -108,10 +110,12 @@ export async function updateDevice(scope: Scope, kind: DeviceKind, id: string, i
     patch.parentId = parent?.id ?? null;
   }
   patch.updatedAt = now();
-  return inTransaction(scope, `a device named '${patch.name}' already exists in this region`, async (em) => {
+  return inTransaction(scope, `a device named '${patch.name}' already exists in this region`, async (em, changes) => {
     await em.getRepository(DeviceRow).update({ id: row.id, projectId: scope.projectId }, patch);
     if (reparent) await moveSubtree(em, row.id, reparent.parentId);
+    const before = snapshot(row);
     Object.assign(row, patch);
+    changes.record({ action: 'UPDATE', objectType: type, objectKey: row.id, ...diff(before, snapshot(row)) });
     scope.loaders.ancestors.clearAll();
     return row;
   });
@@ -145,10 +149,13 @@ export async function addLabels(scope: Scope, id: string, labels: string[]): Pro
   requireRole(scope.principal, 'OPERATOR', 'addLabels');
   const wanted = checkLabels(labels);
   const device = await loadOr404(scope.loaders.device, id, ['Host', 'NetworkDevice']);
-  if (wanted.length) {
-    await inTransaction(scope, 'label already present', (em) =>
-      em.createQueryBuilder().insert().into(LabelRow).values(wanted.map((label) => ({ deviceId: device.id, label, projectId: scope.projectId }))).orIgnore().execute(),
-    );
+  const current = await scope.loaders.labels.load(device.id);
+  const added = wanted.filter((l) => !current.includes(l));
+  if (added.length) {
+    await inTransaction(scope, 'label already present', async (em, changes) => {
+      await em.createQueryBuilder().insert().into(LabelRow).values(added.map((label) => ({ deviceId: device.id, label, projectId: scope.projectId }))).orIgnore().execute();
+      changes.record({ action: 'UPDATE', objectType: GRAPHQL_TYPE[device.kind], objectKey: device.id, before: { labels: current }, after: { labels: [...current, ...added].sort() } });
+    });
   }
   scope.loaders.labels.clear(device.id);
   return device;
@@ -159,8 +166,13 @@ export async function removeLabels(scope: Scope, id: string, labels: string[]): 
   requireRole(scope.principal, 'OPERATOR', 'removeLabels');
   const unwanted = checkLabels(labels);
   const device = await loadOr404(scope.loaders.device, id, ['Host', 'NetworkDevice']);
-  if (unwanted.length) {
-    await scope.ds.getRepository(LabelRow).delete({ deviceId: device.id, projectId: scope.projectId, label: In(unwanted) });
+  const current = await scope.loaders.labels.load(device.id);
+  const removed = unwanted.filter((l) => current.includes(l));
+  if (removed.length) {
+    await inTransaction(scope, 'labels changed concurrently', async (em, changes) => {
+      await em.getRepository(LabelRow).delete({ deviceId: device.id, projectId: scope.projectId, label: In(removed) });
+      changes.record({ action: 'UPDATE', objectType: GRAPHQL_TYPE[device.kind], objectKey: device.id, before: { labels: current }, after: { labels: current.filter((l) => !removed.includes(l)) } });
+    });
   }
   scope.loaders.labels.clear(device.id);
   return device;

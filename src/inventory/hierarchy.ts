@@ -1,7 +1,8 @@
 import { requireRole } from '../auth/principal.js';
 import { InputError } from '../errors.js';
 import { CellRow, CloudRow, RegionRow } from '../store/entities.js';
-import { defined, loadOr404, upsertVariables } from './common.js';
+import { snapshot, diff } from './changes.js';
+import { defined, entriesObject, loadOr404, upsertVariables } from './common.js';
 import { inTransaction, now, type Scope } from './scope.js';
 import { checkName, checkNote, checkVariables } from './validate.js';
 
@@ -17,11 +18,12 @@ export async function createCloud(scope: Scope, input: CreateCloud, maxVarBytes:
   requireRole(scope.principal, 'OPERATOR', 'createCloud');
   const name = checkName(input.name);
   const vars = input.variables == null ? [] : checkVariables(input.variables, maxVarBytes);
-  return inTransaction(scope, `a cloud named '${name}' already exists in this project`, async (em) => {
+  return inTransaction(scope, `a cloud named '${name}' already exists in this project`, async (em, changes) => {
     const row = await em.getRepository(CloudRow).save(Object.assign(new CloudRow(), {
       projectId: scope.projectId, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'cloud', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: 'Cloud', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -31,11 +33,12 @@ export async function createRegion(scope: Scope, input: CreateRegion, maxVarByte
   const name = checkName(input.name);
   const vars = input.variables == null ? [] : checkVariables(input.variables, maxVarBytes);
   const cloud = await loadOr404(scope.loaders.cloud, input.cloudId, 'Cloud', 'cloudId');
-  return inTransaction(scope, `a region named '${name}' already exists in cloud '${cloud.name}'`, async (em) => {
+  return inTransaction(scope, `a region named '${name}' already exists in cloud '${cloud.name}'`, async (em, changes) => {
     const row = await em.getRepository(RegionRow).save(Object.assign(new RegionRow(), {
       projectId: scope.projectId, cloudId: cloud.id, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'region', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: 'Region', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -51,11 +54,12 @@ export async function createCell(scope: Scope, input: CreateCell, maxVarBytes: n
       throw new InputError(`cloudId: region '${region.name}' belongs to another cloud than '${cloud.name}'`, { argument: 'cloudId' });
     }
   }
-  return inTransaction(scope, `a cell named '${name}' already exists in region '${region.name}'`, async (em) => {
+  return inTransaction(scope, `a cell named '${name}' already exists in region '${region.name}'`, async (em, changes) => {
     const row = await em.getRepository(CellRow).save(Object.assign(new CellRow(), {
       projectId: scope.projectId, cloudId: region.cloudId, regionId: region.id, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'cell', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: 'Cell', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -71,8 +75,10 @@ export async function updateNamed<T extends NamedRow>(scope: Scope, kind: 'Cloud
   const patch = defined({ name: input.name === undefined ? undefined : checkName(input.name), note: input.note === undefined ? undefined : checkNote(input.note) });
   const entity = { Cloud: CloudRow, Region: RegionRow, Cell: CellRow }[kind];
   const parent = kind === 'Cloud' ? 'this project' : kind === 'Region' ? 'its cloud' : 'its region';
-  return inTransaction(scope, `a ${kind.toLowerCase()} named '${patch.name}' already exists in ${parent}`, async (em) => {
+  return inTransaction(scope, `a ${kind.toLowerCase()} named '${patch.name}' already exists in ${parent}`, async (em, changes) => {
+    const before = snapshot(row);
     Object.assign(row, patch, { updatedAt: now() });
+    changes.record({ action: 'UPDATE', objectType: kind, objectKey: row.id, ...diff(before, snapshot(row)) });
     await em.getRepository(entity).update({ id: row.id, projectId: scope.projectId }, { ...patch, updatedAt: row.updatedAt });
     return row;
   });

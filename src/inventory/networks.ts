@@ -1,7 +1,8 @@
 import { requireRole } from '../auth/principal.js';
 import { InputError } from '../errors.js';
 import { NetworkInterfaceRow, NetworkRow } from '../store/entities.js';
-import { defined, loadOptional, loadOr404, upsertVariables } from './common.js';
+import { diff, snapshot } from './changes.js';
+import { defined, entriesObject, loadOptional, loadOr404, upsertVariables } from './common.js';
 import { inTransaction, now, type Scope } from './scope.js';
 import { checkCidr, checkIp, checkName, checkNetmask, checkShort, checkVariables } from './validate.js';
 
@@ -41,7 +42,7 @@ export async function createNetwork(scope: Scope, input: CreateNetwork, maxVarBy
   }
   const cell = await loadOptional(scope.loaders.cell, input.cellId, 'Cell', 'cellId');
   if (cell && cell.regionId !== region.id) throw new InputError(`cellId: cell '${cell.name}' is not in region '${region.name}'`, { argument: 'cellId' });
-  return inTransaction(scope, `a network named '${name}' already exists in region '${region.name}'`, async (em) => {
+  return inTransaction(scope, `a network named '${name}' already exists in region '${region.name}'`, async (em, changes) => {
     const row = await em.getRepository(NetworkRow).save(Object.assign(new NetworkRow(), {
       projectId: scope.projectId,
       cloudId: region.cloudId,
@@ -57,6 +58,7 @@ export async function createNetwork(scope: Scope, input: CreateNetwork, maxVarBy
       updatedAt: null,
     }));
     await upsertVariables(em, scope, 'network', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: 'Network', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -73,10 +75,13 @@ export async function updateNetwork(scope: Scope, id: string, input: UpdateNetwo
     ipBlockType: input.ipBlockType === undefined ? undefined : checkShort(input.ipBlockType, 'ipBlockType'),
     nss: input.nss === undefined ? undefined : checkShort(input.nss, 'nss'),
   });
-  return inTransaction(scope, `a network named '${patch.name}' already exists in this region`, async (em) => {
+  return inTransaction(scope, `a network named '${patch.name}' already exists in this region`, async (em, changes) => {
     const updatedAt = now();
     await em.getRepository(NetworkRow).update({ id: row.id, projectId: scope.projectId }, { ...patch, updatedAt });
-    return Object.assign(row, patch, { updatedAt });
+    const before = snapshot(row);
+    Object.assign(row, patch, { updatedAt });
+    changes.record({ action: 'UPDATE', objectType: 'Network', objectKey: row.id, ...diff(before, snapshot(row)) });
+    return row;
   });
 }
 
@@ -92,7 +97,7 @@ export async function createInterface(scope: Scope, input: CreateInterface, maxV
   if (network && network.regionId !== device.regionId) {
     throw new InputError(`networkId: network '${network.name}' is not in the region of device '${device.name}'`, { argument: 'networkId' });
   }
-  return inTransaction(scope, `an interface named '${name}' already exists on device '${device.name}'`, async (em) => {
+  return inTransaction(scope, `an interface named '${name}' already exists on device '${device.name}'`, async (em, changes) => {
     const row = await em.getRepository(NetworkInterfaceRow).save(Object.assign(new NetworkInterfaceRow(), {
       projectId: scope.projectId,
       deviceId: device.id,
@@ -106,6 +111,7 @@ export async function createInterface(scope: Scope, input: CreateInterface, maxV
       updatedAt: null,
     }));
     await upsertVariables(em, scope, 'interface', row.id, vars);
+    changes.record({ action: 'CREATE', objectType: 'NetworkInterface', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
     scope.loaders.interfacesByDevice.clear(device.id);
     return row;
   });

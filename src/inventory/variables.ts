@@ -9,7 +9,7 @@ import type { OwnerKey } from './loaders.js';
 import { resolveVariables, type ResolvedVariables, type VariableLevel } from './resolve.js';
 import { inTransaction, type Scope } from './scope.js';
 import { checkVariableKey, checkVariables } from './validate.js';
-import { upsertVariables } from './common.js';
+import { entriesObject, upsertVariables } from './common.js';
 
 /** Every object that carries variables, as the store holds it. */
 export type Holder = ProjectRow | CloudRow | RegionRow | CellRow | DeviceRow | NetworkRow | NetworkInterfaceRow;
@@ -27,6 +27,12 @@ export function ownerTypeOf(holder: Holder): OwnerType {
 
 export function ownerKeyOf(holder: Holder): OwnerKey {
   return `${ownerTypeOf(holder)}:${holder.id}`;
+}
+
+/** The GraphQL type of a holder, as change records name it. */
+export function holderType(holder: Holder): IdType {
+  if (holder instanceof DeviceRow) return holder.kind === 'host' ? 'Host' : 'NetworkDevice';
+  return ({ project: 'Project', cloud: 'Cloud', region: 'Region', cell: 'Cell', network: 'Network', interface: 'NetworkInterface' } as const)[ownerTypeOf(holder) as 'project'];
 }
 
 const HOLDER_TYPES: IdType[] = ['Project', 'Cloud', 'Region', 'Cell', 'Host', 'NetworkDevice', 'Network', 'NetworkInterface'];
@@ -57,7 +63,18 @@ export async function setVariables(scope: Scope, id: string, values: unknown, ma
   const owner = ownerTypeOf(holder);
   requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'setVariables');
   const entries = checkVariables(values, maxBytes, 'values');
-  await inTransaction(scope, 'concurrent variable write', (em) => upsertVariables(em, scope, owner, holder.id, entries));
+  const current = await ownVariables(scope, holder);
+  const changed = entries.filter(([k, v]) => !(k in current) || JSON.stringify(current[k]) !== v);
+  if (changed.length) {
+    await inTransaction(scope, 'concurrent variable write', async (em, changes) => {
+      await upsertVariables(em, scope, owner, holder.id, changed);
+      changes.record({
+        action: 'UPDATE', objectType: holderType(holder), objectKey: holder.id,
+        before: { variables: Object.fromEntries(changed.map(([k]) => [k, k in current ? current[k] : null])) },
+        after: { variables: entriesObject(changed) },
+      });
+    });
+  }
   return holder;
 }
 
@@ -68,8 +85,17 @@ export async function deleteVariables(scope: Scope, id: string, keys: string[]):
   requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'deleteVariables');
   if (keys.length > 1000) throw new InputError(`at most 1000 keys per call, got ${keys.length}`, { argument: 'keys' });
   keys.forEach(checkVariableKey);
-  if (keys.length) {
-    await scope.ds.getRepository(VariableRow).delete({ projectId: scope.projectId, ownerType: owner, ownerId: holder.id, key: In(keys) });
+  const current = await ownVariables(scope, holder);
+  const present = [...new Set(keys)].filter((k) => k in current);
+  if (present.length) {
+    await inTransaction(scope, 'concurrent variable write', async (em, changes) => {
+      await em.getRepository(VariableRow).delete({ projectId: scope.projectId, ownerType: owner, ownerId: holder.id, key: In(present) });
+      changes.record({
+        action: 'UPDATE', objectType: holderType(holder), objectKey: holder.id,
+        before: { variables: Object.fromEntries(present.map((k) => [k, current[k]])) },
+        after: { variables: Object.fromEntries(present.map((k) => [k, null])) },
+      });
+    });
   }
   scope.loaders.variables.clear(ownerKeyOf(holder));
   return holder;

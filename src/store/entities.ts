@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { workflowEntities } from './workflow-entities.js';
 
 // Entities mirror the tables that src/store/migrations create; `synchronize` is never used outside throwaway
 // tests. Every column has an explicit type (tsx/esbuild emit no decorator metadata). Relations are plain
@@ -196,5 +197,5 @@ export class ChangeRow {
 
 export const entities = [ChangeRow, 
   ProjectRow, UserRow, ApiKeyRow, CloudRow, RegionRow, CellRow, DeviceRow, DeviceAncestorRow, LabelRow,
-  NetworkRow, NetworkInterfaceRow, VariableRow,
+  NetworkRow, NetworkInterfaceRow, VariableRow, ...workflowEntities,
 ];
