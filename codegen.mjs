@@ -19,7 +19,7 @@ export default {
         mappers: {
           Node: m('NodeModel'),
           VariableHolder: m('Holder'),
-          Device: m('DeviceRow'),
+          Device: m('DeviceModel'),
           Project: m('ProjectRow'),
           User: m('UserRow'),
           ApiKey: m('ApiKeyRow'),
@@ -28,7 +28,7 @@ export default {
           Cloud: m('CloudRow'),
           Region: m('RegionRow'),
           Cell: m('CellRow'),
-          Host: m('DeviceRow'),
+          Host: m('DeviceModel'),
           NetworkDevice: m('DeviceRow'),
           Network: m('NetworkRow'),
           NetworkInterface: m('NetworkInterfaceRow'),

@@ -9,9 +9,13 @@ import {
 import type { Context } from '../src/context.js';
 import type { Resolvers } from '../src/generated/graphql.js';
 import type { Holder, NodeModel } from './models.js';
+import { FederatedHost } from '../src/inventory/federated-source.js';
+import { loadFederatedHost } from '../src/inventory/federation.js';
+import { SourceUnavailableError } from '../src/errors.js';
 
 /** The GraphQL type name of any record we serve. */
 export function typeNameOf(obj: NodeModel): IdType {
+  if (obj instanceof FederatedHost) return 'Host';
   if (obj instanceof DeviceRow) return obj.kind === 'host' ? 'Host' : 'NetworkDevice';
   if (obj instanceof CloudRow) return 'Cloud';
   if (obj instanceof RegionRow) return 'Region';
@@ -25,7 +29,8 @@ export function typeNameOf(obj: NodeModel): IdType {
 }
 
 /** `id` of any record: its global id. */
-export const globalId = (obj: NodeModel): string => toGlobalId(typeNameOf(obj), obj.id);
+export const globalId = (obj: NodeModel): string =>
+  obj instanceof FederatedHost ? toGlobalId('Host', obj.record.key, obj.source) : toGlobalId(typeNameOf(obj), obj.id);
 
 /** Fields every VariableHolder shares: own variables, resolved variables, origins. */
 export const holderFields = {
@@ -41,7 +46,16 @@ export const connectionFields = { totalCount: (c: Connection<unknown>) => c.tota
 /** Loads any node of the caller's project by global id; null when it does not exist or is not visible. */
 async function loadNode(ctx: Context, id: string): Promise<NodeModel | null> {
   const g = fromGlobalId(id);
-  if (g.source !== REFERENCE_SOURCE || !/^[1-9]\d{0,15}$/.test(g.key)) return null;
+  if (g.source !== REFERENCE_SOURCE) {
+    if (!ctx.scope.sources) return null;
+    try {
+      return await loadFederatedHost(ctx.scope, ctx.scope.sources, id);
+    } catch (err) {
+      if (err instanceof SourceUnavailableError) throw err;
+      return null;
+    }
+  }
+  if (!/^[1-9]\d{0,15}$/.test(g.key)) return null;
   const key = Number(g.key);
   const l = ctx.scope.loaders;
   switch (g.type) {

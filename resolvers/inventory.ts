@@ -6,7 +6,11 @@ import { cellsOf, listCells, listClouds, listLabels, listNetworks, listRegions, 
 import { createInterface, createNetwork, updateNetwork } from '../src/inventory/networks.js';
 import type { Context } from '../src/context.js';
 import type { Resolvers } from '../src/generated/graphql.js';
-import type { CellRow, CloudRow, DeviceRow, RegionRow } from '../src/store/entities.js';
+import type { CellRow, CloudRow, RegionRow } from '../src/store/entities.js';
+import { SourceUnavailableError } from '../src/errors.js';
+import { FederatedHost } from '../src/inventory/federated-source.js';
+import { federatedLabels, placementOf } from '../src/inventory/federation.js';
+import type { DeviceModel } from './models.js';
 import { connectionFields, holderFields, typeNameOf } from './common.js';
 
 /** Loads a required parent through the request's loader; a dangling reference is a store inconsistency. */
@@ -23,16 +27,39 @@ const cellOf = (row: { cellId: number | null }, _a: unknown, ctx: Context) => (r
 /** The reference store as devices report it (its health is asked only by `sources`). */
 const REFERENCE_INFO = { name: 'craton', kind: 'reference', readOnly: false, status: 'UP', lastError: null, latencyMs: null } as const;
 
+/** A federated host's placement, which must name a cloud and region that exist in Craton. */
+async function placed(ctx: Context, h: FederatedHost) {
+  const p = await placementOf(ctx.scope, h);
+  if (!p.cloud || !p.region) {
+    const want = { ...h.defaults, ...h.record.placement };
+    throw new SourceUnavailableError(h.source, `host '${h.record.name}' is placed in cloud '${want.cloud}', region '${want.region}', which do not exist in this project`);
+  }
+  return p;
+}
+
+/** Device fields for both kinds of device: rows of the reference store and hosts of external sources. */
 const deviceFields = {
   ...holderFields,
-  labels: (d: DeviceRow, _a: unknown, ctx: Context) => ctx.scope.loaders.labels.load(d.id),
-  cloud: cloudOf,
-  region: regionOf,
-  cell: cellOf,
-  parent: (d: DeviceRow, _a: unknown, ctx: Context) => (d.parentId == null ? null : ctx.scope.loaders.device.load(d.parentId)),
-  children: (d: DeviceRow, _a: unknown, ctx: Context) => ctx.scope.loaders.children.load(d.id),
-  interfaces: (d: DeviceRow, _a: unknown, ctx: Context) => ctx.scope.loaders.interfacesByDevice.load(d.id),
-  source: () => REFERENCE_INFO,
+  name: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.name : d.name),
+  ipAddress: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.ipAddress : d.ipAddress),
+  deviceType: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.deviceType : d.deviceType),
+  active: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.active : d.active),
+  note: (d: DeviceModel) => (d instanceof FederatedHost ? null : d.note),
+  // NOTE: a source that reports no creation time shows the time it was first served.
+  createdAt: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.createdAt ?? d.record.updatedAt ?? new Date() : d.createdAt),
+  updatedAt: (d: DeviceModel) => (d instanceof FederatedHost ? d.record.updatedAt ?? null : d.updatedAt),
+  labels: (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? federatedLabels(ctx.scope, d) : ctx.scope.loaders.labels.load(d.id)),
+  cloud: async (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? (await placed(ctx, d)).cloud! : cloudOf(d, _a, ctx)),
+  region: async (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? (await placed(ctx, d)).region! : regionOf(d, _a, ctx)),
+  cell: async (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? (await placed(ctx, d)).cell : cellOf(d, _a, ctx)),
+  parent: (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost || d.parentId == null ? null : ctx.scope.loaders.device.load(d.parentId)),
+  children: (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? [] : ctx.scope.loaders.children.load(d.id)),
+  interfaces: (d: DeviceModel, _a: unknown, ctx: Context) => (d instanceof FederatedHost ? [] : ctx.scope.loaders.interfacesByDevice.load(d.id)),
+  source: (d: DeviceModel, _a: unknown, ctx: Context) => {
+    if (!(d instanceof FederatedHost)) return REFERENCE_INFO;
+    const s = ctx.app.catalog.external.find((x) => x.name === d.source);
+    return { name: d.source, kind: s?.kind ?? 'unknown', readOnly: true, ...(s?.lastHealth() ?? { status: 'DOWN' as const, lastError: 'not configured', latencyMs: null }) };
+  },
 };
 
 export const inventoryResolvers: Resolvers = {
@@ -47,7 +74,11 @@ export const inventoryResolvers: Resolvers = {
     labels: (_p, args, ctx) => listLabels(ctx.scope, args),
     sources: async (_p, _a, ctx) => {
       const ref = ctx.app.catalog.reference;
-      return [{ name: ref.name, kind: ref.kind, readOnly: ref.readOnly, ...(await ref.health()) }];
+      const external = await ctx.app.catalog.sourcesOf(ctx.scope.projectId);
+      return Promise.all([
+        ref.health().then((h) => ({ name: ref.name, kind: ref.kind, readOnly: ref.readOnly, ...h })),
+        ...external.map((s) => s.probe().then((h) => ({ name: s.name, kind: s.kind, readOnly: true, ...h }))),
+      ]);
     },
   },
   Mutation: {
@@ -80,7 +111,7 @@ export const inventoryResolvers: Resolvers = {
   Cell: { ...holderFields, cloud: cloudOf, region: regionOf },
   Device: { __resolveType: (d) => typeNameOf(d) as 'Host' | 'NetworkDevice' },
   Host: deviceFields,
-  NetworkDevice: { ...deviceFields, vlans: (d) => (d.vlans == null ? null : JSON.parse(d.vlans)) },
+  NetworkDevice: { ...(deviceFields as unknown as Resolvers['NetworkDevice']), vlans: (d) => (d.vlans == null ? null : JSON.parse(d.vlans)) },
   Network: {
     ...holderFields,
     cloud: cloudOf,

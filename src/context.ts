@@ -71,6 +71,8 @@ export async function buildContext(app: AppServices, creds: Credentials, sql: Sq
     loaders: createLoaders(app.ds, projectId, principal.isRoot),
     requestId,
     events: app.pubsub,
+    sources: (id) => app.catalog.sourcesOf(id),
+    notices: [],
   };
   return { app, scope, principal, requestId, sql };
 }

@@ -21,6 +21,10 @@ import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from './limits.js';
 import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPubSub } from './pubsub.js';
+import { loadConfigFile } from './config-file.js';
+import { buildSources } from '../sources/registry.js';
+import { Catalog } from './inventory/catalog.js';
+import { FederatedSource } from './inventory/federated-source.js';
 import { createDataSource, openStore } from './store/data-source.js';
 import { sqlScope, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
@@ -74,6 +78,26 @@ function sqlCountPlugin(enabled: boolean): ApolloServerPlugin<Context> {
 }
 
 /**
+ * Reports failures of external sources beside the data: each becomes a SOURCE_UNAVAILABLE error while
+ * the rest of the answer (other sources' devices) still arrives.
+ */
+function sourceNoticesPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          const notices = contextValue.scope?.notices ?? [];
+          if (!notices.length || response.body.kind !== 'single') return;
+          const seen = new Set<string>();
+          const extra = notices.filter((n) => !seen.has(n.message) && seen.add(n.message)).map((n) => ({ message: n.message, extensions: { ...n.details, code: n.code } }));
+          response.body.singleResult.errors = [...(response.body.singleResult.errors ?? []), ...extra];
+        },
+      };
+    },
+  };
+}
+
+/**
  * The composition root: opens the store (running migrations), bootstraps an empty store, and wires
  * Apollo Server and graphql-ws onto one http.Server. Nothing listens until `listen()`.
  */
@@ -84,8 +108,12 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const boot = await bootstrap(ds, config.bootstrapKey);
   if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
 
+  const fileConfig = loadConfigFile(config.configFile);
+  const deps = { fetch: globalThis.fetch, logger, now: Date.now, env: process.env };
+  const external = (await buildSources(fileConfig.sources, deps, fileConfig.path)).map((s, i) => new FederatedSource(s, fileConfig.sources[i]!, logger));
   const pubsub = createPubSub(config.redisUrl, logger);
-  const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog: { reference: new ReferenceSource(ds) } };
+  const catalog = new Catalog(new ReferenceSource(ds), external, ds);
+  const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog };
   const schema = buildSchema();
   const limits: QueryLimits = { ...DEFAULT_LIMITS, maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases };
   const http = express();
@@ -141,6 +169,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       sqlCountPlugin(config.exposeSqlCount),
+      sourceNoticesPlugin(),
       {
         async requestDidStart() {
           return {
@@ -219,6 +248,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         await new Promise<void>((r) => wsServer.close(() => r()));
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
         await pubsub.close();
+        await catalog.close();
         await ds.destroy();
       })()),
   };

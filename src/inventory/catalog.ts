@@ -1,7 +1,15 @@
 import { InputError } from '../errors.js';
 import { fromGlobalId, REFERENCE_SOURCE, type IdType } from '../ids.js';
-import { pageRequest, toConnection, type Connection } from '../pagination.js';
+import { encodeCursor, pageRequest, type Connection } from '../pagination.js';
+import type { DataSource } from 'typeorm';
+import { SourceUnavailableError } from '../errors.js';
+import { ProjectRow } from '../store/entities.js';
+import type { FederatedSource, FederatedHost } from './federated-source.js';
+import { decodeExternalCursor, encodeExternalCursor, takeFromSource, countInSource } from './federated-list.js';
 import type { DeviceRow, DeviceKind } from '../store/entities.js';
+
+/** A device of the graph: a row of the reference store, or a host of an external source. */
+export type DeviceModel = DeviceRow | FederatedHost;
 import type { DeviceCriteria } from '../../sources/source.js';
 import type { ReferenceSource } from '../../sources/reference/index.js';
 import type { PageArgs } from './lists.js';
@@ -28,9 +36,40 @@ export interface DeviceFilter {
   sources?: string[] | null;
 }
 
-/** The sources a catalog lists devices from; only the reference store so far. */
-export interface Catalog {
-  reference: ReferenceSource;
+/**
+ * The sources devices come from: the reference store first, then the external sources configured for
+ * the caller's project, in configuration order.
+ */
+export class Catalog {
+  private projectIds = new Map<string, number>();
+  private resolvedAt = 0;
+
+  constructor(
+    readonly reference: ReferenceSource,
+    readonly external: FederatedSource[] = [],
+    private readonly ds?: DataSource,
+  ) {}
+
+  /** The external sources whose hosts `projectId` sees (source `project:` by name or numeric id). */
+  async sourcesOf(projectId: number): Promise<FederatedSource[]> {
+    if (this.external.length === 0) return [];
+    const missing = this.external.some((s) => !this.projectIds.has(s.block.project));
+    if (this.ds && missing && Date.now() - this.resolvedAt > 5_000) {
+      this.resolvedAt = Date.now();
+      const names = [...new Set(this.external.map((s) => s.block.project))];
+      const rows = await this.ds.getRepository(ProjectRow).find({ where: names.map((name) => ({ name })) });
+      for (const name of names) {
+        const hits = rows.filter((r) => r.name === name);
+        if (hits.length === 1) this.projectIds.set(name, hits[0]!.id);
+        else if (/^\d+$/.test(name)) this.projectIds.set(name, Number(name));
+      }
+    }
+    return this.external.filter((s) => this.projectIds.get(s.block.project) === projectId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.external.map((s) => s.close().catch(() => undefined)));
+  }
 }
 
 /**
@@ -64,18 +103,63 @@ export function deviceCriteria(scope: Scope, filter: DeviceFilter | null | undef
   };
 }
 
-/** Lists devices across sources (today: the reference store), one page in id order. */
-export async function listDevices(scope: Scope, catalog: Catalog, args: PageArgs & { filter?: DeviceFilter | null }, kind?: DeviceKind): Promise<Connection<DeviceRow>> {
-  const page = pageRequest(args.first, args.after);
+/**
+ * Lists devices across sources: the reference store's (by id), then each external source's in turn.
+ * A source that fails costs only its own hosts: the rest of the page still arrives, and the failure is
+ * reported as a SOURCE_UNAVAILABLE error beside the data (scope.notices).
+ */
+export async function listDevices(scope: Scope, catalog: Catalog, args: PageArgs & { filter?: DeviceFilter | null }, kind?: DeviceKind): Promise<Connection<DeviceModel>> {
+  const external = args.after == null ? undefined : decodeExternalCursor(args.after);
+  const page = pageRequest(args.first, external ? null : args.after);
   const criteria = deviceCriteria(scope, args.filter, kind);
   const wanted = args.filter?.sources;
-  if (wanted && !wanted.includes(catalog.reference.name)) {
-    return toConnection<DeviceRow>([], page, (r) => r.id, async () => 0);
+  const useReference = !wanted || wanted.includes(catalog.reference.name);
+  const sources = kind === 'network_device' ? [] : (await catalog.sourcesOf(scope.projectId)).filter((s) => !wanted || wanted.includes(s.name));
+  if (wanted) {
+    const known = new Set([catalog.reference.name, ...sources.map((s) => s.name), ...catalog.external.map((s) => s.name)]);
+    const unknown = wanted.filter((w) => !known.has(w));
+    if (unknown.length) throw new InputError(`filter.sources: unknown source(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`, { argument: 'filter.sources' });
   }
+
+  const edges: Array<{ cursor: string; node: DeviceModel }> = [];
+  let hasNextPage = false;
   // NOTE: page rows are deliberately not primed into the device loader: parents then always cost one
   // batched statement, so the count depends on the query's shape only, never on which parents a page holds.
-  const result = await catalog.reference.listDevices(criteria, page);
-  return toConnection(result.rows, page, (r) => r.id, result.count);
+  let refCount: (() => Promise<number>) | undefined;
+  if (useReference && !external) {
+    const result = await catalog.reference.listDevices(criteria, page);
+    refCount = result.count;
+    for (const row of result.rows.slice(0, page.first)) edges.push({ cursor: encodeCursor(row.id), node: row });
+    hasNextPage = result.rows.length > page.first;
+  }
+  for (let i = external?.source ?? 0; i < sources.length && !hasNextPage && page.first > 0; i++) {
+    const from = external && i === external.source ? external : null;
+    try {
+      const take = await takeFromSource(scope, sources[i]!, i, criteria, from, page.first - edges.length);
+      for (const { host, after } of take.hosts) edges.push({ cursor: encodeExternalCursor(after), node: host });
+      if (take.more) hasNextPage = true;
+    } catch (err) {
+      if (!(err instanceof SourceUnavailableError)) throw err;
+      scope.notices?.push(err);
+    }
+  }
+  const count = async () => {
+    let total = !useReference ? 0 : refCount ? await refCount() : await catalog.reference.listDevices(criteria, { first: 0, afterKey: 0 }).then((p) => p.count());
+    for (const s of sources) {
+      try {
+        total += await countInSource(scope, s, criteria);
+      } catch (err) {
+        if (!(err instanceof SourceUnavailableError)) throw err;
+      }
+    }
+    return total;
+  };
+  let total: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: { hasNextPage, hasPreviousPage: args.after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => (total ??= count()),
+  };
 }
 
 /** Hosts fetched per round when building an Ansible inventory. */

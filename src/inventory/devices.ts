@@ -1,7 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { requireRole } from '../auth/principal.js';
-import { InputError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { fromGlobalId, REFERENCE_SOURCE } from '../ids.js';
+import type { FederatedHost } from './federated-source.js';
+import { changeOverlayLabels, loadFederatedHost } from './federation.js';
 import { DeviceAncestorRow, DeviceRow, LabelRow, type DeviceKind } from '../store/entities.js';
 import { diff, snapshot } from './changes.js';
 import { defined, entriesObject, loadOptional, loadOr404, upsertVariables } from './common.js';
@@ -144,10 +147,14 @@ async function linkAncestors(em: EntityManager, subtree: Array<{ id: number; dep
   for (const chunk of chunks(rows, 500)) await repo.insert(chunk);
 }
 
-/** Adds labels (existing ones stay once) and returns the device. */
-export async function addLabels(scope: Scope, id: string, labels: string[]): Promise<DeviceRow> {
+/** Adds labels (existing ones stay once) and returns the device; on a federated host they go to its overlay. */
+export async function addLabels(scope: Scope, id: string, labels: string[]): Promise<DeviceRow | FederatedHost> {
   requireRole(scope.principal, 'OPERATOR', 'addLabels');
   const wanted = checkLabels(labels);
+  if (fromGlobalId(id).source !== REFERENCE_SOURCE) {
+    if (!scope.sources) throw new NotFoundError('Host', id);
+    return changeOverlayLabels(scope, await loadFederatedHost(scope, scope.sources, id), wanted, []);
+  }
   const device = await loadOr404(scope.loaders.device, id, ['Host', 'NetworkDevice']);
   const current = await scope.loaders.labels.load(device.id);
   const added = wanted.filter((l) => !current.includes(l));
@@ -162,9 +169,13 @@ export async function addLabels(scope: Scope, id: string, labels: string[]): Pro
 }
 
 /** Removes labels (absent ones are ignored) and returns the device. */
-export async function removeLabels(scope: Scope, id: string, labels: string[]): Promise<DeviceRow> {
+export async function removeLabels(scope: Scope, id: string, labels: string[]): Promise<DeviceRow | FederatedHost> {
   requireRole(scope.principal, 'OPERATOR', 'removeLabels');
   const unwanted = checkLabels(labels);
+  if (fromGlobalId(id).source !== REFERENCE_SOURCE) {
+    if (!scope.sources) throw new NotFoundError('Host', id);
+    return changeOverlayLabels(scope, await loadFederatedHost(scope, scope.sources, id), [], unwanted);
+  }
   const device = await loadOr404(scope.loaders.device, id, ['Host', 'NetworkDevice']);
   const current = await scope.loaders.labels.load(device.id);
   const removed = unwanted.filter((l) => current.includes(l));

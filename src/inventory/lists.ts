@@ -1,7 +1,7 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { refKey, type IdType } from '../ids.js';
 import { pageRequest, toConnection, type Connection } from '../pagination.js';
-import { CellRow, CloudRow, LabelRow, NetworkRow, ProjectRow, RegionRow, UserRow } from '../store/entities.js';
+import { CellRow, CloudRow, NetworkRow, ProjectRow, RegionRow, UserRow } from '../store/entities.js';
 import { varsCondition, type SearchKind } from '../store/var-search.js';
 import type { Scope } from './scope.js';
 import { parseVarsArgument } from './search.js';
@@ -127,13 +127,15 @@ export interface LabelCount {
 /** Labels by name; the cursor is the position in name order (labels have no id). */
 export async function listLabels(scope: Scope, args: PageArgs): Promise<Connection<LabelCount & { id: number }>> {
   const page = pageRequest(args.first, args.after);
-  const base = () => scope.ds.getRepository(LabelRow).createQueryBuilder('l').where('l.project_id = :p', { p: scope.projectId });
-  const raw: Array<{ name: string; n: string | number }> = page.first === 0 ? [] : await base()
-    .select('l.label', 'name').addSelect('COUNT(*)', 'n').groupBy('l.label').orderBy('l.label', 'ASC')
-    .offset(page.afterKey).limit(page.first + 1).getRawMany();
+  // Labels of reference devices and of federated hosts' overlays, counted together.
+  const union = `SELECT label FROM labels WHERE project_id = ? UNION ALL SELECT label FROM overlay_labels WHERE project_id = ?`;
+  const raw: Array<{ name: string; n: string | number }> = page.first === 0 ? [] : await scope.ds.query(
+    `SELECT label AS name, COUNT(*) AS n FROM (${union}) u GROUP BY label ORDER BY label LIMIT ? OFFSET ?`,
+    [scope.projectId, scope.projectId, page.first + 1, page.afterKey],
+  );
   const rows = raw.map((r, i) => ({ id: page.afterKey + i + 1, name: r.name, deviceCount: Number(r.n) }));
   return toConnection(rows, page, (r) => r.id, async () => {
-    const [r] = await scope.ds.query(`SELECT COUNT(DISTINCT label) AS n FROM labels WHERE project_id = ?`, [scope.projectId]);
+    const [r] = await scope.ds.query(`SELECT COUNT(DISTINCT label) AS n FROM (${union}) u`, [scope.projectId, scope.projectId]);
     return Number(r.n);
   });
 }

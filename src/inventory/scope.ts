@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import type { PubSub } from '../pubsub.js';
 import { ChangeLog, changesTopic, writeChanges, type ChangeEvent } from './changes.js';
+import type { SourcesOf } from './federation.js';
 import { ConflictError, CratonError } from '../errors.js';
 import { dialectOf, type Dialect } from '../store/data-source.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
@@ -21,6 +22,10 @@ export interface Scope {
   requestId: string;
   /** Where committed changes are published (absent: not published, e.g. in offline tools). */
   events?: PubSub;
+  /** The external sources this project sees (absent: the reference store only). */
+  sources?: SourcesOf;
+  /** Failures of external sources during this request, reported beside the data as SOURCE_UNAVAILABLE. */
+  notices?: CratonError[];
 }
 
 export function scopeDialect(ds: DataSource): Dialect {

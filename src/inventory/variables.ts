@@ -6,16 +6,24 @@ import {
   CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, VariableRow, type OwnerType,
 } from '../store/entities.js';
 import type { OwnerKey } from './loaders.js';
+import { FederatedHost, SourceAttributes } from './federated-source.js';
+import { ensureOverlay, loadFederatedHost, overlayOf, placementOf } from './federation.js';
 import { resolveVariables, type ResolvedVariables, type VariableLevel } from './resolve.js';
 import { inTransaction, type Scope } from './scope.js';
 import { checkVariableKey, checkVariables } from './validate.js';
 import { entriesObject, upsertVariables } from './common.js';
 
-/** Every object that carries variables, as the store holds it. */
-export type Holder = ProjectRow | CloudRow | RegionRow | CellRow | DeviceRow | NetworkRow | NetworkInterfaceRow;
+/** A store row that carries variables. */
+export type StoredHolder = ProjectRow | CloudRow | RegionRow | CellRow | DeviceRow | NetworkRow | NetworkInterfaceRow;
 
-/** The variables table's owner type of a holder. */
-export function ownerTypeOf(holder: Holder): OwnerType {
+/** Every object that carries variables: store rows and hosts of external sources. */
+export type Holder = StoredHolder | FederatedHost;
+
+/** A resolution level's holder: a holder, or a federated host's source attributes. */
+export type LevelHolder = Holder | SourceAttributes;
+
+/** The variables table's owner type of a stored holder. */
+export function ownerTypeOf(holder: StoredHolder): OwnerType {
   if (holder instanceof DeviceRow) return 'device';
   if (holder instanceof CellRow) return 'cell';
   if (holder instanceof RegionRow) return 'region';
@@ -25,12 +33,13 @@ export function ownerTypeOf(holder: Holder): OwnerType {
   return 'project';
 }
 
-export function ownerKeyOf(holder: Holder): OwnerKey {
+export function ownerKeyOf(holder: StoredHolder): OwnerKey {
   return `${ownerTypeOf(holder)}:${holder.id}`;
 }
 
 /** The GraphQL type of a holder, as change records name it. */
 export function holderType(holder: Holder): IdType {
+  if (holder instanceof FederatedHost) return 'Host';
   if (holder instanceof DeviceRow) return holder.kind === 'host' ? 'Host' : 'NetworkDevice';
   return ({ project: 'Project', cloud: 'Cloud', region: 'Region', cell: 'Cell', network: 'Network', interface: 'NetworkInterface' } as const)[ownerTypeOf(holder) as 'project'];
 }
@@ -40,7 +49,10 @@ const HOLDER_TYPES: IdType[] = ['Project', 'Cloud', 'Region', 'Cell', 'Host', 'N
 /** Loads any holder of the caller's project by global id; NOT_FOUND otherwise. */
 export async function loadHolder(scope: Scope, id: string): Promise<Holder> {
   const g = fromGlobalId(id);
-  if (g.source !== REFERENCE_SOURCE) throw new InputError(`id: variables of source '${g.source}' hosts are not supported yet`, { argument: 'id' });
+  if (g.source !== REFERENCE_SOURCE) {
+    if (!scope.sources) throw new NotFoundError(g.type, id);
+    return loadFederatedHost(scope, scope.sources, id);
+  }
   const { type, key } = refKey(id, HOLDER_TYPES);
   const l = scope.loaders;
   const row: Holder | null = await {
@@ -59,17 +71,18 @@ export async function loadHolder(scope: Scope, id: string): Promise<Holder> {
 
 /** Upserts the given keys on a holder (others stay) in one transaction; project variables need ADMIN. */
 export async function setVariables(scope: Scope, id: string, values: unknown, maxBytes: number): Promise<Holder> {
+  requireRole(scope.principal, 'OPERATOR', 'setVariables');
   const holder = await loadHolder(scope, id);
-  const owner = ownerTypeOf(holder);
+  const { owner, ownerId } = await writableOwner(scope, holder);
   requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'setVariables');
   const entries = checkVariables(values, maxBytes, 'values');
-  const current = await ownVariables(scope, holder);
+  const current = await storedVariables(scope, owner, ownerId);
   const changed = entries.filter(([k, v]) => !(k in current) || JSON.stringify(current[k]) !== v);
   if (changed.length) {
     await inTransaction(scope, 'concurrent variable write', async (em, changes) => {
-      await upsertVariables(em, scope, owner, holder.id, changed);
+      await upsertVariables(em, scope, owner, ownerId, changed);
       changes.record({
-        action: 'UPDATE', objectType: holderType(holder), objectKey: holder.id,
+        action: 'UPDATE', ...changeTarget(holder),
         before: { variables: Object.fromEntries(changed.map(([k]) => [k, k in current ? current[k] : null])) },
         after: { variables: entriesObject(changed) },
       });
@@ -80,30 +93,58 @@ export async function setVariables(scope: Scope, id: string, values: unknown, ma
 
 /** Deletes the given keys of a holder; absent keys are ignored. */
 export async function deleteVariables(scope: Scope, id: string, keys: string[]): Promise<Holder> {
+  requireRole(scope.principal, 'OPERATOR', 'deleteVariables');
   const holder = await loadHolder(scope, id);
-  const owner = ownerTypeOf(holder);
+  const { owner, ownerId } = await writableOwner(scope, holder);
   requireRole(scope.principal, owner === 'project' ? 'ADMIN' : 'OPERATOR', 'deleteVariables');
   if (keys.length > 1000) throw new InputError(`at most 1000 keys per call, got ${keys.length}`, { argument: 'keys' });
   keys.forEach(checkVariableKey);
-  const current = await ownVariables(scope, holder);
+  const current = await storedVariables(scope, owner, ownerId);
   const present = [...new Set(keys)].filter((k) => k in current);
   if (present.length) {
     await inTransaction(scope, 'concurrent variable write', async (em, changes) => {
-      await em.getRepository(VariableRow).delete({ projectId: scope.projectId, ownerType: owner, ownerId: holder.id, key: In(present) });
+      await em.getRepository(VariableRow).delete({ projectId: scope.projectId, ownerType: owner, ownerId, key: In(present) });
       changes.record({
-        action: 'UPDATE', objectType: holderType(holder), objectKey: holder.id,
+        action: 'UPDATE', ...changeTarget(holder),
         before: { variables: Object.fromEntries(present.map((k) => [k, current[k]])) },
         after: { variables: Object.fromEntries(present.map((k) => [k, null])) },
       });
     });
   }
-  scope.loaders.variables.clear(ownerKeyOf(holder));
+  scope.loaders.variables.clear(`${owner}:${ownerId}`);
   return holder;
 }
 
-/** A holder's own variables (one batched statement per request wave). */
-export function ownVariables(scope: Scope, holder: Holder): Promise<Record<string, unknown>> {
-  return scope.loaders.variables.load(ownerKeyOf(holder));
+/** Where a holder's Craton variables are stored: its own row, or a federated host's overlay (created on demand). */
+async function writableOwner(scope: Scope, holder: Holder): Promise<{ owner: OwnerType; ownerId: number }> {
+  if (holder instanceof FederatedHost) return { owner: 'overlay', ownerId: (await ensureOverlay(scope, holder)).id };
+  return { owner: ownerTypeOf(holder), ownerId: holder.id };
+}
+
+function storedVariables(scope: Scope, owner: OwnerType, ownerId: number): Promise<Record<string, unknown>> {
+  return scope.loaders.variables.load(`${owner}:${ownerId}`);
+}
+
+/** How a change record names a holder. */
+function changeTarget(holder: Holder): { objectType: IdType; objectKey: number | string; source?: string } {
+  if (holder instanceof FederatedHost) return { objectType: 'Host', objectKey: holder.record.key, source: holder.source };
+  return { objectType: holderType(holder), objectKey: holder.id };
+}
+
+/** A federated host's overlay variables (Craton's own), `{}` when it has no overlay. */
+async function overlayVariables(scope: Scope, host: FederatedHost): Promise<Record<string, unknown>> {
+  const overlay = await overlayOf(scope, host);
+  return overlay ? storedVariables(scope, 'overlay', overlay.id) : Object.create(null);
+}
+
+/**
+ * A holder's own variables (one batched statement per request wave). For a federated host: the source's
+ * attributes and Craton's overlay, merged with the source's precedence.
+ */
+export async function ownVariables(scope: Scope, holder: Holder): Promise<Record<string, unknown>> {
+  if (!(holder instanceof FederatedHost)) return storedVariables(scope, ownerTypeOf(holder), holder.id);
+  const overlay = await overlayVariables(scope, holder);
+  return holder.precedence === 'overlay' ? { ...holder.record.attributes, ...overlay } : { ...overlay, ...holder.record.attributes };
 }
 
 /**
@@ -111,7 +152,7 @@ export function ownVariables(scope: Scope, holder: Holder): Promise<Record<strin
  * project; cell → region → cloud → project; region → cloud → project; others: themselves.
  * For a page of holders this costs a constant number of statements (ancestors, rows per kind, variables).
  */
-export async function resolutionChain(scope: Scope, holder: Holder): Promise<Holder[]> {
+export async function resolutionChain(scope: Scope, holder: StoredHolder): Promise<StoredHolder[]> {
   const l = scope.loaders;
   const containers = async (cellId: number | null, regionId: number | null, cloudId: number | null, projectId: number) => {
     const [cell, region, cloud, project] = await Promise.all([
@@ -120,7 +161,7 @@ export async function resolutionChain(scope: Scope, holder: Holder): Promise<Hol
       cloudId == null ? null : l.cloud.load(cloudId),
       l.project.load(projectId),
     ]);
-    return [cell, region, cloud, project].filter((h): h is NonNullable<typeof h> => h !== null) as Holder[];
+    return [cell, region, cloud, project].filter((h): h is NonNullable<typeof h> => h !== null) as StoredHolder[];
   };
   if (holder instanceof DeviceRow) {
     const ancestorIds = await l.ancestors.load(holder.id);
@@ -135,14 +176,27 @@ export async function resolutionChain(scope: Scope, holder: Holder): Promise<Hol
   return [holder];
 }
 
-/** Resolved variables of a holder with the origin of each key; `keys` limits the answer. */
-export async function resolved(scope: Scope, holder: Holder, keys?: readonly string[] | null): Promise<ResolvedVariables<Holder>> {
-  const chain = await resolutionChain(scope, holder);
+/**
+ * Resolved variables of a holder with the origin of each key; `keys` limits the answer. A federated
+ * host resolves overlay > source attributes (or the reverse, per source) > cell > region > cloud > project.
+ */
+export async function resolved(scope: Scope, holder: Holder, keys?: readonly string[] | null): Promise<ResolvedVariables<LevelHolder>> {
+  const levels: Array<VariableLevel<LevelHolder>> = [];
+  let chain: StoredHolder[];
+  if (holder instanceof FederatedHost) {
+    const [overlay, placed, project] = await Promise.all([overlayVariables(scope, holder), placementOf(scope, holder), scope.loaders.project.load(holder.projectId)]);
+    const own = { holder, variables: overlay };
+    const attributes = { holder: new SourceAttributes(holder), variables: holder.record.attributes };
+    levels.push(...(holder.precedence === 'overlay' ? [own, attributes] : [attributes, own]));
+    chain = [placed.cell, placed.region, placed.cloud, project].filter((h): h is NonNullable<typeof h> => h !== null);
+  } else {
+    chain = await resolutionChain(scope, holder);
+  }
   const vars = await scope.loaders.variables.loadMany(chain.map(ownerKeyOf));
-  const levels: Array<VariableLevel<Holder>> = chain.map((h, i) => {
+  chain.forEach((h, i) => {
     const v = vars[i];
     if (v instanceof Error) throw v;
-    return { holder: h, variables: v! };
+    levels.push({ holder: h, variables: v! });
   });
   return resolveVariables(levels, keys ?? undefined);
 }

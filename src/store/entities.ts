@@ -157,8 +157,29 @@ export class NetworkInterfaceRow {
   @Column(updatedAt) updatedAt!: Date | null;
 }
 
-/** Kinds of object that carry variables; `owner_type` of the variables table. */
-export type OwnerType = 'project' | 'cloud' | 'region' | 'cell' | 'device' | 'network' | 'interface';
+/** Kinds of object that carry variables; `owner_type` of the variables table (`overlay`: a federated host). */
+export type OwnerType = 'project' | 'cloud' | 'region' | 'cell' | 'device' | 'network' | 'interface' | 'overlay';
+
+/**
+ * Craton's own data attached to a host of an external source: the anchor of its overlay variables
+ * (owner_type 'overlay') and labels. Keyed by (project, source, external key); survives restarts.
+ */
+@Entity('overlays')
+export class OverlayRow {
+  @PrimaryGeneratedColumn({ type: 'integer' }) id!: number;
+  @Column({ name: 'project_id', type: 'integer' }) projectId!: number;
+  @Column({ type: 'varchar', length: 64 }) source!: string;
+  @Column({ name: 'external_key', type: 'varchar', length: 255 }) externalKey!: string;
+  @Column(createdAt) createdAt!: Date;
+}
+
+/** A Craton label on a federated host. */
+@Entity('overlay_labels')
+export class OverlayLabelRow {
+  @PrimaryColumn({ name: 'overlay_id', type: 'integer' }) overlayId!: number;
+  @PrimaryColumn({ type: 'varchar', length: 255 }) label!: string;
+  @Column({ name: 'project_id', type: 'integer' }) projectId!: number;
+}
 
 /** One variable: any JSON value (as text) per key per owner. */
 @Entity('variables')
@@ -195,7 +216,7 @@ export class ChangeRow {
   @Column({ name: 'request_id', type: 'varchar', length: 128 }) requestId!: string;
 }
 
-export const entities = [ChangeRow, 
+export const entities = [ChangeRow, OverlayRow, OverlayLabelRow, 
   ProjectRow, UserRow, ApiKeyRow, CloudRow, RegionRow, CellRow, DeviceRow, DeviceAncestorRow, LabelRow,
   NetworkRow, NetworkInterfaceRow, VariableRow, ...workflowEntities,
 ];

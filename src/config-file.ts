@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
+import { z } from 'zod';
+import { ConfigError } from './config.js';
+
+/** The fields every source block has; the rest of the block belongs to the source's kind. */
+const sourceCommon = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, - or _, starting with a letter'),
+  kind: z.string().min(1),
+  /** A plugin: path (relative to the config file) or package name of a module exporting `fromConfig`. */
+  module: z.string().min(1).optional(),
+  /** The project (by name) whose graph shows this source's hosts. */
+  project: z.string().min(1),
+  /** Per-call timeout. @default 5000 */
+  timeoutMs: z.number().int().min(50).max(300_000).default(5000),
+  /** How long answers are reused; 0 disables the cache. @default 30000 */
+  cacheTtlMs: z.number().int().min(0).max(86_400_000).default(30_000),
+  /** Which wins for a host's variables: our overlay (default) or the source's attributes. */
+  precedence: z.enum(['overlay', 'source']).default('overlay'),
+  /**
+   * Where hosts sit: names of a Craton cloud, region and cell (strings), or mappings the source's kind
+   * understands (e.g. `{ fromNsPathSegment: 3 }`); names are the defaults for hosts the mapping leaves out.
+   */
+  placement: z.object({ cloud: z.unknown(), region: z.unknown(), cell: z.unknown().optional() }).passthrough().optional(),
+}).passthrough();
+
+export type SourceBlock = z.infer<typeof sourceCommon> & Record<string, unknown>;
+
+const fileSchema = z.object({
+  sources: z.array(z.unknown()).default([]),
+  workflows: z.object({ plugins: z.array(z.string().min(1)).default([]) }).default({ plugins: [] }),
+}).strict();
+
+/** The YAML configuration file (CRATON_CONFIG): sources and workflow plugins. */
+export interface FileConfig {
+  path: string;
+  sources: SourceBlock[];
+  workflowPlugins: string[];
+}
+
+/** Reads and validates the config file; a mistake stops start-up with a message naming the field. */
+export function loadConfigFile(path: string | undefined): FileConfig {
+  if (!path) return { path: '', sources: [], workflowPlugins: [] };
+  let raw: unknown;
+  try {
+    raw = load(readFileSync(path, 'utf8')) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  const file = fileSchema.safeParse(raw);
+  if (!file.success) throw new ConfigError(`${path}: ${describe(file.error.issues[0]!)}`);
+  const names = new Set<string>();
+  const sources = file.data.sources.map((block, i) => {
+    const parsed = sourceCommon.safeParse(block);
+    if (!parsed.success) throw new ConfigError(`${path}: sources[${i}].${describe(parsed.error.issues[0]!)}`);
+    if (parsed.data.name === 'craton') throw new ConfigError(`${path}: sources[${i}].name: 'craton' is the reference store's name`);
+    if (names.has(parsed.data.name)) throw new ConfigError(`${path}: sources[${i}].name: '${parsed.data.name}' is used twice`);
+    names.add(parsed.data.name);
+    return parsed.data as SourceBlock;
+  });
+  return { path, sources, workflowPlugins: file.data.workflows.plugins };
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
