@@ -4,6 +4,7 @@ import type { SourceBlock } from '../src/config-file.js';
 import { ConfigError } from '../src/config.js';
 import type { ExternalSource, SourceDeps } from './source.js';
 import { OneOpsSource } from './oneops/index.js';
+import { AnsibleInventorySource } from './ansible/index.js';
 
 /**
  * What a source kind provides: a factory that validates its config block (throwing an Error whose message
@@ -17,6 +18,7 @@ export interface SourceKind {
 /** The kinds Craton ships. */
 const BUILT_IN: Record<string, SourceKind> = {
   oneops: { kind: 'oneops', fromConfig: (c, d, p) => OneOpsSource.fromConfig(c, d, p) },
+  ansible: { kind: 'ansible', fromConfig: (c, d, p) => AnsibleInventorySource.fromConfig(c, d, p) },
 };
 
 /** Registers another built-in kind (used by kinds that live in their own module). */
@@ -36,12 +38,19 @@ export async function buildSources(blocks: SourceBlock[], deps: SourceDeps, conf
     const kind = block.module ? await loadPlugin(block.module, configPath, path) : BUILT_IN[block.kind];
     if (!kind) throw new ConfigError(`${configPath}: ${path}.kind: unknown source kind '${block.kind}' (known: ${Object.keys(BUILT_IN).join(', ')}; or name a plugin with module:)`);
     try {
-      out.push(await kind.fromConfig(block, deps, path));
+      out.push(await kind.fromConfig(withPathsResolved(block, configPath), deps, path));
     } catch (err) {
       throw new ConfigError(`${configPath}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return out;
+}
+
+/** A relative `connection.path` (files a source reads) means relative to the config file, not the cwd. */
+function withPathsResolved(block: SourceBlock, configPath: string): SourceBlock {
+  const connection = block.connection as Record<string, unknown> | undefined;
+  if (!connection || typeof connection.path !== 'string' || isAbsolute(connection.path) || !configPath) return block;
+  return { ...block, connection: { ...connection, path: resolve(dirname(configPath), connection.path) } };
 }
 
 async function loadPlugin(spec: string, configPath: string, path: string): Promise<SourceKind> {

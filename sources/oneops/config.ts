@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSourceConfig } from './config-errors.js';
+import { parseSourceConfig } from '../config-errors.js';
 
 // The `kind: oneops` entry of the sources file. Fields the gateway owns for every source (project,
 // timeout, cache TTL, ...) pass through unchecked here; everything under connection, credentials,
@@ -37,8 +37,8 @@ const connection = z.strictObject({
   scope: nsPath.optional(),
   /** Sent as `X-Cms-User` (recorded by OneOps on writes; harmless on reads). */
   user: nonEmpty.optional(),
-  /** Per-request timeout, headers and body together. @default 10000 */
-  timeoutMs: z.number().int().positive().default(10_000),
+  /** Per-request timeout, headers and body together. @default the entry's `timeoutMs`, else 10000 */
+  timeoutMs: z.number().int().positive().optional(),
   /** Ids per `POST /cm/simple/cis/list` in `load`. @default 100 */
   batchSize: z.number().int().min(1).max(1000).default(100),
   /** Requests in flight at once when the adapter must go CI by CI. @default 8 */
@@ -88,6 +88,8 @@ const relation = z.strictObject({
 const schema = z.looseObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (it is part of every host id)'),
   kind: z.literal('oneops', { error: "must be 'oneops'" }),
+  /** The gateway's per-call timeout; also the default of `connection.timeoutMs`. */
+  timeoutMs: z.number().int().positive().optional(),
   connection,
   credentials: credentials.optional(),
   mapping,

@@ -1,8 +1,8 @@
 import type { ExternalSource, HostFilter, HostPage, HostRecord, SourceCapabilities, SourceDeps, SourceHealth } from '../source.js';
 import { OneOpsClient, OneOpsError, type Ci } from './client.js';
-import { SourceConfigError } from './config-errors.js';
+import { SourceConfigError } from '../config-errors.js';
 import { parseOneOpsConfig, type OneOpsConfig } from './config.js';
-import { ALL_HOST_FILTERS, messageOf, pageHosts } from './listing.js';
+import { ALL_HOST_FILTERS, messageOf, pageHosts } from '../listing.js';
 import { ciToHost, classMatches, isHostCi } from './mapping.js';
 
 export { parseOneOpsConfig, type OneOpsConfig } from './config.js';
@@ -64,7 +64,7 @@ export class OneOpsSource implements ExternalSource {
       auth,
       scope: connection.scope,
       user: connection.user,
-      timeoutMs: connection.timeoutMs,
+      timeoutMs: connection.timeoutMs ?? parsed.timeoutMs ?? 10_000,
     });
     return new OneOpsSource(parsed, client, deps);
   }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { HostRecord, Placement } from '../source.js';
 import type { Ci } from './client.js';
 import type { OneOpsConfig, OneOpsPlacementLevel } from './config.js';
-import { sortedLabels } from './listing.js';
+import { sortedLabels } from '../listing.js';
 
 // CI → HostRecord. The rules, in the order an operator asks about them:
 //

@@ -824,7 +824,7 @@ export type Query = {
   networks: NetworkConnection;
   /** Any object by its global id. Null when it does not exist or belongs to another project (existence is not revealed). */
   node?: Maybe<Node>;
-  /** Every project (root), or the caller's own. */
+  /** Every project (root), or the caller's own. `vars` is Craton variable search on the projects' own variables. */
   projects: ProjectConnection;
   regions: RegionConnection;
   /** The sources devices come from, with their health. */
@@ -909,6 +909,7 @@ export type QueryNodeArgs = {
 export type QueryProjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  vars?: InputMaybe<Scalars['String']['input']>;
 };
 
 

@@ -1,4 +1,4 @@
-import type { HostFilter, HostPage, HostRecord } from '../source.js';
+import type { HostFilter, HostPage, HostRecord } from './source.js';
 
 // In-memory filtering and keyset paging for external sources whose backends cannot page (OneOps returns
 // whole lists; an Ansible inventory is a file). Both adapters use it, so a filter means the same thing
