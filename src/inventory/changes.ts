@@ -84,12 +84,25 @@ export function toChangeEvent(row: ChangeRow): ChangeEvent {
   };
 }
 
-/** Public fields of a stored row for before/after: ids as global ids, no project id. */
-export function snapshot(row: object): Record<string, unknown> {
+/** Foreign-key fields of stored rows and the type of object they name. */
+const REFERENCES: Record<string, IdType | 'Device'> = {
+  cloudId: 'Cloud', regionId: 'Region', cellId: 'Cell', networkId: 'Network', parentId: 'Device', deviceId: 'Device',
+};
+
+/**
+ * Public fields of a stored row for before/after: references become the global ids clients use (a
+ * device's parent costs one batched, cached load to learn whether it is a host or a network device);
+ * no internal keys, no project id.
+ */
+export async function snapshot(scope: Scope, row: object): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
     if (k === 'projectId' || k === 'id') continue;
-    if (k === 'vlans' && typeof v === 'string') out[k] = JSON.parse(v);
+    const ref = REFERENCES[k];
+    if (ref && typeof v === 'number') {
+      const type = ref === 'Device' ? ((await scope.loaders.device.load(v))?.kind === 'network_device' ? 'NetworkDevice' : 'Host') : ref;
+      out[k] = toGlobalId(type, v);
+    } else if (k === 'vlans' && typeof v === 'string') out[k] = JSON.parse(v);
     else out[k] = v instanceof Date ? v.toISOString() : v;
   }
   return out;

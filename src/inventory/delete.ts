@@ -31,7 +31,8 @@ export async function deleteNode(scope: Scope, id: string): Promise<string> {
     throw new NotFoundError(type, id);
   }
   await inTransaction(scope, 'delete conflicts with existing objects', async (em, changes) => {
-    const before = { ...snapshot(row), variables: await ownVariables(scope, row as Holder) };
+    const before: Record<string, unknown> = { ...(await snapshot(scope, row)), variables: await ownVariables(scope, row as Holder) };
+    if (row instanceof DeviceRow) before.labels = await scope.loaders.labels.load(row.id);
     switch (type) {
       case 'Cloud':
       case 'Region':
@@ -40,7 +41,7 @@ export async function deleteNode(scope: Scope, id: string): Promise<string> {
         break;
       case 'Host':
       case 'NetworkDevice':
-        await deleteDevice(em, scope, row as DeviceRow);
+        await deleteDevice(em, scope, changes, row as DeviceRow, id);
         break;
       case 'Network':
         await deleteNetwork(em, scope, row as NetworkRow);
@@ -54,11 +55,13 @@ export async function deleteNode(scope: Scope, id: string): Promise<string> {
   return id;
 }
 
-async function deleteDevice(em: EntityManager, scope: Scope, device: DeviceRow): Promise<void> {
+async function deleteDevice(em: EntityManager, scope: Scope, changes: ChangeLog, device: DeviceRow, globalId: string): Promise<void> {
   const children = await em.getRepository(DeviceRow).count({ where: { parentId: device.id, projectId: scope.projectId } });
   if (children > 0) {
     throw new ConflictError(`device '${device.name}' has ${children} child device(s); delete or reparent them first`, { children });
   }
+  const interfaces = await em.getRepository(NetworkInterfaceRow).find({ where: { deviceId: device.id, projectId: scope.projectId } });
+  for (const i of interfaces) changes.record({ action: 'DELETE', objectType: 'NetworkInterface', objectKey: i.id, before: { name: i.name, ipAddress: i.ipAddress, deletedWith: globalId } });
   await em.createQueryBuilder().delete().from(VariableRow)
     .where("project_id = :p AND owner_type = 'interface' AND owner_id IN (SELECT id FROM network_interfaces WHERE device_id = :d)", { p: scope.projectId, d: device.id })
     .execute();
@@ -106,6 +109,10 @@ async function deleteContainer(em: EntityManager, scope: Scope, changes: ChangeL
       changes.record({ action: 'DELETE', objectType, objectKey: r.id, before: { name: r.name, deletedWith: globalId } });
     }
   }
+  const interfaces: Array<{ id: number; name: string }> = await em.query(
+    `SELECT i.id, i.name FROM network_interfaces i JOIN devices d ON d.id = i.device_id WHERE d.project_id = ? AND d.${col} = ?`, [scope.projectId, id],
+  );
+  for (const i of interfaces) changes.record({ action: 'DELETE', objectType: 'NetworkInterface', objectKey: i.id, before: { name: i.name, deletedWith: globalId } });
   const del = (where: string) => em.createQueryBuilder().delete().from(VariableRow).where(`project_id = :p AND ${where}`, params).execute();
   await del(`owner_type = 'interface' AND owner_id IN (SELECT i.id FROM network_interfaces i JOIN devices d ON d.id = i.device_id WHERE d.${col} = :id)`);
   for (const [table, owner] of CONTENTS[kind]) {

@@ -73,7 +73,7 @@ export async function createDevice(scope: Scope, kind: DeviceKind, input: Create
     if (parent) await linkAncestors(em, [{ id: row.id, depth: 0 }], parent.id);
     if (labels.length) await em.getRepository(LabelRow).insert(labels.map((label) => ({ deviceId: row.id, label, projectId: scope.projectId })));
     await upsertVariables(em, scope, 'device', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: GRAPHQL_TYPE[kind], objectKey: row.id, after: { ...snapshot(row), labels: [...labels].sort(), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: GRAPHQL_TYPE[kind], objectKey: row.id, after: { ...(await snapshot(scope, row)), labels: [...labels].sort(), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -116,9 +116,9 @@ export async function updateDevice(scope: Scope, kind: DeviceKind, id: string, i
   return inTransaction(scope, `a device named '${patch.name}' already exists in this region`, async (em, changes) => {
     await em.getRepository(DeviceRow).update({ id: row.id, projectId: scope.projectId }, patch);
     if (reparent) await moveSubtree(em, row.id, reparent.parentId);
-    const before = snapshot(row);
+    const before = await snapshot(scope, row);
     Object.assign(row, patch);
-    changes.record({ action: 'UPDATE', objectType: type, objectKey: row.id, ...diff(before, snapshot(row)) });
+    changes.record({ action: 'UPDATE', objectType: type, objectKey: row.id, ...diff(before, await snapshot(scope, row)) });
     scope.loaders.ancestors.clearAll();
     return row;
   });

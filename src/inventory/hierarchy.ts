@@ -23,7 +23,7 @@ export async function createCloud(scope: Scope, input: CreateCloud, maxVarBytes:
       projectId: scope.projectId, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'cloud', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: 'Cloud', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: 'Cloud', objectKey: row.id, after: { ...(await snapshot(scope, row)), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -38,7 +38,7 @@ export async function createRegion(scope: Scope, input: CreateRegion, maxVarByte
       projectId: scope.projectId, cloudId: cloud.id, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'region', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: 'Region', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: 'Region', objectKey: row.id, after: { ...(await snapshot(scope, row)), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -59,7 +59,7 @@ export async function createCell(scope: Scope, input: CreateCell, maxVarBytes: n
       projectId: scope.projectId, cloudId: region.cloudId, regionId: region.id, name, note: checkNote(input.note), createdAt: now(), updatedAt: null,
     }));
     await upsertVariables(em, scope, 'cell', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: 'Cell', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: 'Cell', objectKey: row.id, after: { ...(await snapshot(scope, row)), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -76,9 +76,9 @@ export async function updateNamed<T extends NamedRow>(scope: Scope, kind: 'Cloud
   const entity = { Cloud: CloudRow, Region: RegionRow, Cell: CellRow }[kind];
   const parent = kind === 'Cloud' ? 'this project' : kind === 'Region' ? 'its cloud' : 'its region';
   return inTransaction(scope, `a ${kind.toLowerCase()} named '${patch.name}' already exists in ${parent}`, async (em, changes) => {
-    const before = snapshot(row);
+    const before = await snapshot(scope, row);
     Object.assign(row, patch, { updatedAt: now() });
-    changes.record({ action: 'UPDATE', objectType: kind, objectKey: row.id, ...diff(before, snapshot(row)) });
+    changes.record({ action: 'UPDATE', objectType: kind, objectKey: row.id, ...diff(before, await snapshot(scope, row)) });
     await em.getRepository(entity).update({ id: row.id, projectId: scope.projectId }, { ...patch, updatedAt: row.updatedAt });
     return row;
   });

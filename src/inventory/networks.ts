@@ -58,7 +58,7 @@ export async function createNetwork(scope: Scope, input: CreateNetwork, maxVarBy
       updatedAt: null,
     }));
     await upsertVariables(em, scope, 'network', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: 'Network', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: 'Network', objectKey: row.id, after: { ...(await snapshot(scope, row)), variables: entriesObject(vars) } });
     return row;
   });
 }
@@ -78,9 +78,9 @@ export async function updateNetwork(scope: Scope, id: string, input: UpdateNetwo
   return inTransaction(scope, `a network named '${patch.name}' already exists in this region`, async (em, changes) => {
     const updatedAt = now();
     await em.getRepository(NetworkRow).update({ id: row.id, projectId: scope.projectId }, { ...patch, updatedAt });
-    const before = snapshot(row);
+    const before = await snapshot(scope, row);
     Object.assign(row, patch, { updatedAt });
-    changes.record({ action: 'UPDATE', objectType: 'Network', objectKey: row.id, ...diff(before, snapshot(row)) });
+    changes.record({ action: 'UPDATE', objectType: 'Network', objectKey: row.id, ...diff(before, await snapshot(scope, row)) });
     return row;
   });
 }
@@ -111,7 +111,7 @@ export async function createInterface(scope: Scope, input: CreateInterface, maxV
       updatedAt: null,
     }));
     await upsertVariables(em, scope, 'interface', row.id, vars);
-    changes.record({ action: 'CREATE', objectType: 'NetworkInterface', objectKey: row.id, after: { ...snapshot(row), variables: entriesObject(vars) } });
+    changes.record({ action: 'CREATE', objectType: 'NetworkInterface', objectKey: row.id, after: { ...(await snapshot(scope, row)), variables: entriesObject(vars) } });
     scope.loaders.interfacesByDevice.clear(device.id);
     return row;
   });
