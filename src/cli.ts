@@ -1,27 +1,16 @@
-import { ConfigError, loadConfig, redact } from './config.js';
-import { createLogger } from './logger.js';
-import { createDataSource } from './store/data-source.js';
+#!/usr/bin/env node
+import { runCli } from './cli/program.js';
 
-/** `craton migrate`: applies pending migrations to the configured store and exits. */
-async function migrate(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const ds = createDataSource(config.store, { logger });
-  await ds.initialize();
-  const applied = await ds.runMigrations({ transaction: 'all' });
-  await ds.destroy();
-  const where = config.store.kind === 'sqlite' ? config.store.path : redact(config.store.url);
-  process.stdout.write(applied.length ? `applied ${applied.map((m) => m.name).join(', ')} to ${where}\n` : `${where} is up to date\n`);
-}
+// `craton`: the operator CLI (package.json "bin"). Every command lives in src/cli/; `craton help` lists them.
 
-const [command] = process.argv.slice(2);
-const commands: Record<string, () => Promise<void>> = { migrate };
-const run = command ? commands[command] : undefined;
-if (!run) {
-  process.stderr.write(`usage: craton <${Object.keys(commands).join('|')}>\n`);
-  process.exit(2);
-}
-run().catch((err) => {
-  process.stderr.write(`craton ${command}: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
+  (code) => {
+    process.exitCode = code;
+    // The gateway and store are closed by the commands; anything left (a keep-alive socket) must not hold the exit.
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (err) => {
+    process.stderr.write(`craton: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -4,13 +4,16 @@ import { z } from 'zod';
 import { ConfigError } from './config.js';
 
 /** The fields every source block has; the rest of the block belongs to the source's kind. */
+/** A required string whose absence reads `required`, as operators expect. */
+const required = () => z.string({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a string') });
+
 const sourceCommon = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, - or _, starting with a letter'),
-  kind: z.string().min(1),
+  name: required().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, - or _, starting with a letter'),
+  kind: required().min(1),
   /** A plugin: path (relative to the config file) or package name of a module exporting `fromConfig`. */
   module: z.string().min(1).optional(),
   /** The project (by name) whose graph shows this source's hosts. */
-  project: z.string().min(1),
+  project: required().min(1, 'must not be empty'),
   /** Per-call timeout. @default 5000 */
   timeoutMs: z.number().int().min(50).max(300_000).default(5000),
   /** How long answers are reused; 0 disables the cache. @default 30000 */

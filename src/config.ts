@@ -48,6 +48,12 @@ export interface Config {
   maxAliases: number;
   /** Report SQL statement counts in `extensions.sqlStatements` when the request asks (header `x-craton-debug-sql: 1`). @default true */
   exposeSqlCount: boolean;
+  /** Serve Prometheus metrics on `GET /metrics` (404 when off). @default true */
+  metrics: boolean;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** Serve the GraphiQL IDE on `GET /graphql` to browsers (`Accept: text/html`). @default true */
+  graphiql: boolean;
 }
 
 /** Thrown when the environment does not describe a runnable gateway; the message names the variable. */
@@ -111,6 +117,13 @@ const envSchema = z.object({
   CRATON_MAX_QUERY_COST: int(100, 100_000_000).optional(),
   CRATON_MAX_ALIASES: int(1, 100_000).optional(),
   CRATON_EXPOSE_SQL_COUNT: bool.optional(),
+  CRATON_METRICS: bool.optional(),
+  CRATON_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  CRATON_GRAPHIQL: bool.optional(),
 });
 
 /** Reads and validates the process environment; throws ConfigError naming the first bad variable. */
@@ -140,5 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: e.CRATON_MAX_QUERY_COST ?? 250_000,
     maxAliases: e.CRATON_MAX_ALIASES ?? 500,
     exposeSqlCount: e.CRATON_EXPOSE_SQL_COUNT ?? true,
+    metrics: e.CRATON_METRICS ?? true,
+    metricsToken: e.CRATON_METRICS_TOKEN,
+    graphiql: e.CRATON_GRAPHIQL ?? true,
   };
 }

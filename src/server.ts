@@ -26,6 +26,8 @@ import { buildSources } from '../sources/registry.js';
 import { Catalog } from './inventory/catalog.js';
 import { FederatedSource } from './inventory/federated-source.js';
 import { createDataSource, openStore } from './store/data-source.js';
+import { createObservability } from './observability/index.js';
+import { mountGraphiql } from './graphiql/index.js';
 import { sqlScope, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
 
@@ -103,14 +105,24 @@ function sourceNoticesPlugin(): ApolloServerPlugin<Context> {
  */
 export async function createGateway(config: Config, injected?: { logger?: Logger }): Promise<Gateway> {
   const logger = injected?.logger ?? createLogger(config.logLevel);
-  const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
-  await openStore(ds);
-  const boot = await bootstrap(ds, config.bootstrapKey);
-  if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
-
+  // The config file is read and every source built BEFORE the store is touched: a bad config stops the
+  // start without side effects (no bootstrap key created and lost).
   const fileConfig = loadConfigFile(config.configFile);
   const deps = { fetch: globalThis.fetch, logger, now: Date.now, env: process.env };
   const external = (await buildSources(fileConfig.sources, deps, fileConfig.path)).map((s, i) => new FederatedSource(s, fileConfig.sources[i]!, logger));
+  const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
+  let boot: Awaited<ReturnType<typeof bootstrap>>;
+  try {
+    await openStore(ds);
+    boot = await bootstrap(ds, config.bootstrapKey);
+  } catch (err) {
+    if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    await Promise.all(external.map((s) => s.close().catch(() => undefined)));
+    throw err;
+  }
+  const obs = createObservability(config, { logger, ds });
+  if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
+
   const pubsub = createPubSub(config.redisUrl, logger);
   const catalog = new Catalog(new ReferenceSource(ds), external, ds);
   const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog };
@@ -122,7 +134,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const log = (err: unknown) => logger.error({ err }, 'unexpected error');
 
   const wsCleanup = useServer<Record<string, unknown>, { tally?: SqlTally }>(
-    {
+    obs.observeWebSocket({
       schema,
       onConnect: async (ctx) => {
         const p = ctx.connectionParams ?? {};
@@ -156,7 +168,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       onError: (_ctx, _id, _payload, errors) => {
         errors.forEach((e) => { if (!(e.originalError instanceof CratonError) && e.originalError) log(e.originalError); });
       },
-    },
+    }),
     wsServer,
   );
 
@@ -170,6 +182,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       ApolloServerPluginDrainHttpServer({ httpServer }),
       sqlCountPlugin(config.exposeSqlCount),
       sourceNoticesPlugin(),
+      obs.plugin,
       {
         async requestDidStart() {
           return {
@@ -190,6 +203,8 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   await apollo.start();
 
   http.disable('x-powered-by');
+  obs.mount(http);
+  mountGraphiql(http, { enabled: config.graphiql, logger });
   http.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   http.get('/readyz', async (_req, res) => {
     try {

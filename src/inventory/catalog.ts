@@ -4,7 +4,8 @@ import { encodeCursor, pageRequest, type Connection } from '../pagination.js';
 import type { DataSource } from 'typeorm';
 import { SourceUnavailableError } from '../errors.js';
 import { ProjectRow } from '../store/entities.js';
-import type { FederatedSource, FederatedHost } from './federated-source.js';
+import { FederatedHost as FederatedHostClass, type FederatedSource, type FederatedHost } from './federated-source.js';
+import { federatedLabels, placementOf } from './federation.js';
 import { decodeExternalCursor, encodeExternalCursor, takeFromSource, countInSource } from './federated-list.js';
 import type { DeviceRow, DeviceKind } from '../store/entities.js';
 
@@ -43,6 +44,7 @@ export interface DeviceFilter {
 export class Catalog {
   private projectIds = new Map<string, number>();
   private resolvedAt = 0;
+  private resolving: Promise<void> | undefined;
 
   constructor(
     readonly reference: ReferenceSource,
@@ -54,17 +56,25 @@ export class Catalog {
   async sourcesOf(projectId: number): Promise<FederatedSource[]> {
     if (this.external.length === 0) return [];
     const missing = this.external.some((s) => !this.projectIds.has(s.block.project));
-    if (this.ds && missing && Date.now() - this.resolvedAt > 5_000) {
-      this.resolvedAt = Date.now();
-      const names = [...new Set(this.external.map((s) => s.block.project))];
-      const rows = await this.ds.getRepository(ProjectRow).find({ where: names.map((name) => ({ name })) });
-      for (const name of names) {
-        const hits = rows.filter((r) => r.name === name);
-        if (hits.length === 1) this.projectIds.set(name, hits[0]!.id);
-        else if (/^\d+$/.test(name)) this.projectIds.set(name, Number(name));
-      }
+    // Concurrent callers share one lookup (and wait for it), so no request sees a half-filled map.
+    if (this.ds && missing && !this.resolving && Date.now() - this.resolvedAt > 5_000) {
+      this.resolving = this.resolveProjects(this.ds).finally(() => {
+        this.resolvedAt = Date.now();
+        this.resolving = undefined;
+      });
     }
+    if (this.resolving) await this.resolving;
     return this.external.filter((s) => this.projectIds.get(s.block.project) === projectId);
+  }
+
+  private async resolveProjects(ds: DataSource): Promise<void> {
+    const names = [...new Set(this.external.map((s) => s.block.project))];
+    const rows = await ds.getRepository(ProjectRow).find({ where: names.map((name) => ({ name })) });
+    for (const name of names) {
+      const hits = rows.filter((r) => r.name === name);
+      if (hits.length === 1) this.projectIds.set(name, hits[0]!.id);
+      else if (/^\d+$/.test(name)) this.projectIds.set(name, Number(name));
+    }
   }
 
   async close(): Promise<void> {
@@ -166,20 +176,22 @@ export async function listDevices(scope: Scope, catalog: Catalog, args: PageArgs
 const ANSIBLE_CHUNK = 1000;
 
 /**
- * The `ansible-inventory --list` document for the matching hosts (not paginated: Ansible wants it whole).
- * Hosts are read in rounds of 1000; each round costs a constant number of batched statements (page,
- * labels, containers, ancestors, variables), so 100,000 hosts cost about 100 rounds, never a statement per host.
+ * The `ansible-inventory --list` document for the matching hosts of every source (not paginated: Ansible
+ * wants it whole). Hosts are read in rounds of 1000 through the same listing as `hosts`; each round costs a
+ * constant number of batched statements (page, labels, containers, ancestors, variables), so 100,000
+ * hosts cost about 100 rounds, never a statement per host. A failing source leaves its hosts out and
+ * adds a SOURCE_UNAVAILABLE error beside the document.
  */
 export async function ansibleInventory(scope: Scope, catalog: Catalog, filter: DeviceFilter | null | undefined): Promise<AnsibleInventory> {
-  const criteria = deviceCriteria(scope, filter, 'host');
   const hosts: AnsibleHost[] = [];
-  const wanted = filter?.sources;
-  if (wanted && !wanted.includes(catalog.reference.name)) return buildAnsibleInventory([]);
-  for (let afterKey = 0; ;) {
-    const { rows } = await catalog.reference.listDevices(criteria, { first: ANSIBLE_CHUNK, afterKey });
-    const page = rows.slice(0, ANSIBLE_CHUNK);
-    page.forEach((r) => scope.loaders.device.prime(r.id, r));
-    const built = await Promise.all(page.map(async (d): Promise<AnsibleHost> => {
+  for (let after: string | null = null; ;) {
+    const page: Connection<DeviceModel> = await listDevices(scope, catalog, { first: ANSIBLE_CHUNK, after, filter }, 'host');
+    const built = await Promise.all(page.edges.map(async ({ node: d }): Promise<AnsibleHost | null> => {
+      if (d instanceof FederatedHostClass) {
+        const [labels, placed, vars] = await Promise.all([federatedLabels(scope, d), placementOf(scope, d), resolved(scope, d)]);
+        if (!placed.region) return null;
+        return { name: d.record.name, ipAddress: d.record.ipAddress, region: placed.region.name, cell: placed.cell?.name ?? null, labels, vars: vars.values };
+      }
       const [labels, region, cell, vars] = await Promise.all([
         scope.loaders.labels.load(d.id),
         scope.loaders.region.load(d.regionId),
@@ -188,9 +200,9 @@ export async function ansibleInventory(scope: Scope, catalog: Catalog, filter: D
       ]);
       return { name: d.name, ipAddress: d.ipAddress, region: region?.name ?? String(d.regionId), cell: cell?.name ?? null, labels, vars: vars.values };
     }));
-    hosts.push(...built);
-    if (rows.length <= ANSIBLE_CHUNK) break;
-    afterKey = page.at(-1)!.id;
+    hosts.push(...built.filter((h): h is AnsibleHost => h !== null));
+    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
+    after = page.pageInfo.endCursor;
     // A fresh round: drop what the previous one cached so memory stays flat.
     scope.loaders.variables.clearAll();
     scope.loaders.labels.clearAll();

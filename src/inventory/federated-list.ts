@@ -1,5 +1,5 @@
 import type { DeviceCriteria, HostFilter } from '../../sources/source.js';
-import { CratonError, InputError } from '../errors.js';
+import { CratonError, InputError, SourceUnavailableError } from '../errors.js';
 import { parseMysqlPath } from './vars-query.js';
 import { jsonContains, jsonExtract } from './json-match.js';
 import { FederatedHost, type FederatedSource } from './federated-source.js';
@@ -64,12 +64,17 @@ async function matches(scope: Scope, host: FederatedHost, c: DeviceCriteria): Pr
   if (c.ipAddress !== undefined && r.ipAddress !== c.ipAddress) return false;
   if (c.deviceType !== undefined && r.deviceType !== c.deviceType) return false;
   if (c.active !== undefined && r.active !== c.active) return false;
-  if (c.cloudId !== undefined || c.regionId !== undefined || c.cellId !== undefined) {
-    const p = await placementOf(scope, host);
-    if (c.cloudId !== undefined && p.cloud?.id !== c.cloudId) return false;
-    if (c.regionId !== undefined && p.region?.id !== c.regionId) return false;
-    if (c.cellId !== undefined && p.cell?.id !== c.cellId) return false;
+  // A host must sit somewhere in Craton: one whose cloud or region does not exist in this project is left
+  // out (reported once per placement), rather than breaking the whole list.
+  const p = await placementOf(scope, host);
+  if (!p.cloud || !p.region) {
+    const want = { ...host.defaults, ...r.placement };
+    scope.notices?.push(new SourceUnavailableError(host.source, `hosts placed in cloud '${want.cloud ?? '?'}', region '${want.region ?? '?'}' are left out: no such cloud and region in this project`));
+    return false;
   }
+  if (c.cloudId !== undefined && p.cloud.id !== c.cloudId) return false;
+  if (c.regionId !== undefined && p.region.id !== c.regionId) return false;
+  if (c.cellId !== undefined && p.cell?.id !== c.cellId) return false;
   if (c.labels?.length) {
     const labels = new Set(await federatedLabels(scope, host));
     if (!c.labels.every((l) => labels.has(l))) return false;

@@ -53,6 +53,45 @@ export interface TestGateway {
   as(defaults: GqlOptions): TestGateway;
   /** Stops the gateway and removes the store (temp dir or database). Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Removes the store when stop() left it (started with `keepStore`); a no-op otherwise, and for a store
+   * passed in as `databaseUrl` (its owner drops it). Safe to call twice.
+   */
+  dropStore(): Promise<void>;
+}
+
+/** Options of {@link startGateway}; every one is optional and the defaults are the original behaviour. */
+export interface StartOptions {
+  /** Passed to loadConfig last, overriding the defaults. */
+  env?: Record<string, string>;
+  /**
+   * Start on this existing store (the `databaseUrl` of an earlier TestGateway started with `keepStore`, or
+   * one from {@link createTestStore}) instead of a fresh one; neither stop() nor dropStore() removes it.
+   * To act as the same root again, pass `env: { CRATON_BOOTSTRAP_KEY: earlier.rootKey }`.
+   */
+  databaseUrl?: string;
+  /** stop() stops the gateway but keeps the store (for a restart on it); dropStore() removes it. */
+  keepStore?: boolean;
+}
+
+/** A store for tests: its CRATON_DATABASE_URL, and drop() to remove it (safe to call twice). */
+export interface TestStore {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh, empty store the way startGateway does: sqlite in a temp dir, or a new MariaDB database. */
+export async function createTestStore(store: StoreKind): Promise<TestStore> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const drop = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  };
+  try {
+    return { url: await createStore(store, cleanups), drop };
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The first error's extensions.code, or undefined when the response has no errors. */
@@ -80,22 +119,30 @@ export function randomKey(): string {
  * `craton_t_<hex>` on CRATON_TEST_MYSQL_URL's server, dropped again by stop(). It listens on 127.0.0.1 and a
  * free port, logs nothing, and has a random 40-character CRATON_BOOTSTRAP_KEY as root key. `opts.env` is
  * passed to loadConfig last, so it overrides any of these (CRATON_BOOTSTRAP_KEY: '' lets the gateway generate one).
+ * `opts.keepStore` and `opts.databaseUrl` restart a gateway on the same store (see {@link StartOptions}).
  */
-export async function startGateway(
-  store: StoreKind,
-  opts: { env?: Record<string, string> } = {},
-): Promise<TestGateway> {
+export async function startGateway(store: StoreKind, opts: StartOptions = {}): Promise<TestGateway> {
   if (typeof createGateway !== 'function') {
     throw new Error('src/server.ts does not export an implemented createGateway yet');
   }
   const cleanups: Array<() => Promise<void>> = [];
-  const runCleanups = async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
+  /** The store's own cleanups, run by stop() unless keepStore, else by dropStore(). */
+  const storeCleanups: Array<() => Promise<void>> = [];
+  const run = (list: Array<() => Promise<void>>) => async () => {
+    for (const fn of list.splice(0).reverse()) {
       await fn().catch((err) => console.warn('test gateway cleanup failed:', err));
     }
   };
+  const dropStore = run(storeCleanups);
+  const stopGateway = run(cleanups);
+  const runCleanups = opts.keepStore
+    ? stopGateway
+    : async () => {
+        await stopGateway();
+        await dropStore();
+      };
   try {
-    const databaseUrl = await createStore(store, cleanups);
+    const databaseUrl = opts.databaseUrl ?? (await createStore(store, storeCleanups));
     const bootstrapKey = randomKey();
     const config = loadConfig({
       CRATON_DATABASE_URL: databaseUrl,
@@ -116,9 +163,10 @@ export async function startGateway(
     const url = (await gateway.listen()).replace(/\/+$/, '');
     const rootKey = config.bootstrapKey ?? gateway.bootstrap?.key;
     if (!rootKey) throw new Error('the gateway started without a bootstrap key and reported none');
-    return buildClient({ url, store, rootKey, databaseUrl, gateway, stop: runCleanups });
+    return buildClient({ url, store, rootKey, databaseUrl, gateway, stop: runCleanups, dropStore });
   } catch (err) {
-    await runCleanups();
+    await stopGateway();
+    await dropStore();
     throw err;
   }
 }
@@ -158,6 +206,7 @@ function buildClient(parts: {
   databaseUrl: string;
   gateway: Gateway;
   stop: () => Promise<void>;
+  dropStore: () => Promise<void>;
 }): TestGateway {
   const { url, rootKey } = parts;
 
