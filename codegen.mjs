@@ -1,6 +1,7 @@
 // Resolver types generated from the SDL (schema/), committed at src/generated/graphql.ts.
 // `npm run codegen` rewrites it; `npm test` fails when it is stale (scripts/check-codegen.mjs).
 const m = (type) => `../../resolvers/models.js#${type}`;
+const w = (type) => `../../resolvers/workflow-models.js#${type}`;
 
 /** @type {import('@graphql-codegen/cli').CodegenConfig} */
 export default {
@@ -58,6 +59,18 @@ export default {
           Change: m('ChangeModel'),
           ChangeConnection: m('ChangeConnectionModel'),
           ChangeEdge: m('ChangeEdgeModel'),
+          WorkflowDefinition: w('WorkflowDefinitionModel'),
+          WorkflowRun: w('WorkflowRunModel'),
+          WorkflowTarget: w('WorkflowTargetModel'),
+          WorkflowEvent: w('WorkflowEventModel'),
+          WorkflowSchedule: w('WorkflowScheduleModel'),
+          WorkflowProgress: w('WorkflowProgressModel'),
+          WorkflowRunConnection: w('WorkflowRunConnectionModel'),
+          WorkflowTargetConnection: w('WorkflowTargetConnectionModel'),
+          WorkflowScheduleConnection: w('WorkflowScheduleConnectionModel'),
+          WorkflowRunEdge: w('WorkflowRunEdgeModel'),
+          WorkflowTargetEdge: w('WorkflowTargetEdgeModel'),
+          WorkflowScheduleEdge: w('WorkflowScheduleEdgeModel'),
         },
       },
     },

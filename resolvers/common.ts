@@ -9,12 +9,15 @@ import {
 import type { Context } from '../src/context.js';
 import type { Resolvers } from '../src/generated/graphql.js';
 import type { Holder, NodeModel } from './models.js';
+import { loadWorkflowNode, workflowTypeNameOf } from './workflow-models.js';
 import { FederatedHost } from '../src/inventory/federated-source.js';
 import { loadFederatedHost } from '../src/inventory/federation.js';
 import { SourceUnavailableError } from '../src/errors.js';
 
 /** The GraphQL type name of any record we serve. */
 export function typeNameOf(obj: NodeModel): IdType {
+  const workflowType = workflowTypeNameOf(obj);
+  if (workflowType) return workflowType;
   if (obj instanceof FederatedHost) return 'Host';
   if (obj instanceof DeviceRow) return obj.kind === 'host' ? 'Host' : 'NetworkDevice';
   if (obj instanceof CloudRow) return 'Cloud';
@@ -72,6 +75,9 @@ async function loadNode(ctx: Context, id: string): Promise<NodeModel | null> {
       const row = await ctx.app.ds.getRepository(ApiKeyRow).findOneBy({ id: key, projectId: ctx.scope.projectId });
       return row && (row.userId === ctx.principal.userId || ctx.principal.role === 'ADMIN' || ctx.principal.isRoot) ? row : null;
     }
+    case 'WorkflowRun':
+    case 'WorkflowSchedule':
+      return loadWorkflowNode(ctx, g.type, key);
     default: return null;
   }
 }

@@ -4,6 +4,7 @@ import { changeResolvers } from './changes.js';
 import { commonResolvers } from './common.js';
 import { inventoryResolvers } from './inventory.js';
 import { variableResolvers } from './variables.js';
+import { workflowResolvers } from './workflows.js';
 
 /** Every resolver map, one per area (mirroring schema/); merged by @graphql-tools/schema. */
-export const resolvers: Resolvers[] = [commonResolvers, authResolvers, inventoryResolvers, variableResolvers, changeResolvers];
+export const resolvers: Resolvers[] = [commonResolvers, authResolvers, inventoryResolvers, variableResolvers, changeResolvers, workflowResolvers];

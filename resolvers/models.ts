@@ -11,11 +11,12 @@ import type {
   ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow,
 } from '../src/store/entities.js';
 import type { SourceHealth } from '../sources/source.js';
+import type { WorkflowRunModel, WorkflowScheduleModel } from './workflow-models.js';
 
 export type { ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow, Holder };
 export type PrincipalModel = Principal;
 
-export type NodeModel = Holder | UserRow | ApiKeyRow;
+export type NodeModel = Holder | UserRow | ApiKeyRow | WorkflowRunModel | WorkflowScheduleModel;
 /** A device of the graph: a row of the reference store, or a host of an external source. */
 export type DeviceModel = DeviceRow | FederatedHost;
 export type VariableOriginModel = VariableOrigin<LevelHolder>;

@@ -32,6 +32,8 @@ export type SourceBlock = z.infer<typeof sourceCommon> & Record<string, unknown>
 const fileSchema = z.object({
   sources: z.array(z.unknown()).default([]),
   workflows: z.object({ plugins: z.array(z.string().min(1)).default([]) }).default({ plugins: [] }),
+  /** Credentials of the OpenStack cloud the built-in workflows act on (validated by the driver). */
+  openstack: z.unknown().optional(),
 }).strict();
 
 /** The YAML configuration file (CRATON_CONFIG): sources and workflow plugins. */
@@ -39,6 +41,8 @@ export interface FileConfig {
   path: string;
   sources: SourceBlock[];
   workflowPlugins: string[];
+  /** The `openstack:` block, when present (see workflows/drivers/openstack.ts). */
+  openstack?: unknown;
 }
 
 /** Reads and validates the config file; a mistake stops start-up with a message naming the field. */
@@ -61,7 +65,7 @@ export function loadConfigFile(path: string | undefined): FileConfig {
     names.add(parsed.data.name);
     return parsed.data as SourceBlock;
   });
-  return { path, sources, workflowPlugins: file.data.workflows.plugins };
+  return { path, sources, workflowPlugins: file.data.workflows.plugins, openstack: file.data.openstack };
 }
 
 function describe(issue: z.core.$ZodIssue): string {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -14,9 +14,9 @@ import { resolvers } from '../resolvers/index.js';
 import { ReferenceSource } from '../sources/reference/index.js';
 import { bootstrap } from './auth/admin.js';
 import { KeyAuthenticator } from './auth/keys.js';
-import { projectRoot, type Config } from './config.js';
+import { ConfigError, projectRoot, type Config } from './config.js';
 import { buildContext, type AppServices, type Context, type Credentials } from './context.js';
-import { CratonError, formatError, toGraphQLError } from './errors.js';
+import { CratonError, formatError, InputError, toGraphQLError } from './errors.js';
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from './limits.js';
 import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
@@ -30,6 +30,10 @@ import { createObservability } from './observability/index.js';
 import { mountGraphiql } from './graphiql/index.js';
 import { sqlScope, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
+import { openstackDefinitions } from '../workflows/definitions/openstack/index.js';
+import { openStackDriverFromConfig } from '../workflows/drivers/openstack.js';
+import { createWorkflowService } from '../workflows/engine/service.js';
+import { createRegistry, loadPlugins } from '../workflows/registry.js';
 
 /** A running (or ready to run) gateway: one http.Server with Apollo on POST /graphql and graphql-ws on the same path. */
 export interface Gateway {
@@ -109,7 +113,19 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   // start without side effects (no bootstrap key created and lost).
   const fileConfig = loadConfigFile(config.configFile);
   const deps = { fetch: globalThis.fetch, logger, now: Date.now, env: process.env };
-  const external = (await buildSources(fileConfig.sources, deps, fileConfig.path)).map((s, i) => new FederatedSource(s, fileConfig.sources[i]!, logger));
+  // Source calls report to the metrics, which exist once the store is open (sources are not called before).
+  let observeSource: ((source: string, op: string, ms: number, ok: boolean) => void) | undefined;
+  const external = (await buildSources(fileConfig.sources, deps, fileConfig.path))
+    .map((s, i) => new FederatedSource(s, fileConfig.sources[i]!, logger, Date.now, (...a) => observeSource?.(...a)));
+  const workflowPlugins = await loadPlugins(fileConfig.workflowPlugins, fileConfig.path ? dirname(fileConfig.path) : process.cwd());
+  const drivers: Record<string, unknown> = {};
+  if (fileConfig.openstack !== undefined) {
+    try {
+      drivers.openstack = openStackDriverFromConfig(fileConfig.openstack, { env: process.env, log: (msg: string, data?: unknown) => logger.debug({ data }, msg) });
+    } catch (err) {
+      throw new ConfigError(`${fileConfig.path}: openstack.${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
   let boot: Awaited<ReturnType<typeof bootstrap>>;
   try {
@@ -121,11 +137,19 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     throw err;
   }
   const obs = createObservability(config, { logger, ds });
+  observeSource = (source, op, ms, ok) => obs.sourceCall(source, op, ms, ok);
   if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
 
   const pubsub = createPubSub(config.redisUrl, logger);
   const catalog = new Catalog(new ReferenceSource(ds), external, ds);
   const app: AppServices = { config, ds, logger, pubsub, auth: new KeyAuthenticator(ds), catalog };
+  const workflows = createWorkflowService({
+    ds, pubsub, logger, catalog, drivers,
+    registry: createRegistry([...openstackDefinitions, ...workflowPlugins]),
+    maxVariableBytes: config.maxVariableBytes,
+  });
+  app.workflows = workflows;
+  await workflows.start();
   const schema = buildSchema();
   const limits: QueryLimits = { ...DEFAULT_LIMITS, maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases };
   const http = express();
@@ -186,7 +210,10 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document, request, operationName }) {
+            async didResolveOperation({ document, request, operationName, operation }) {
+              if (operation?.operation === 'subscription') {
+                throw toGraphQLError(new InputError('subscriptions run over graphql-ws (WebSocket, protocol graphql-transport-ws) on this same /graphql URL, not over HTTP POST'));
+              }
               try {
                 checkLimits(schema, document, request.variables ?? undefined, operationName ?? undefined, limits);
               } catch (err) {
@@ -236,7 +263,10 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   http.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? 500;
     if (status >= 500) log(err);
-    const message = err.type === 'entity.too.large' ? `request body exceeds the limit of ${config.maxBodyBytes} bytes` : status >= 500 ? 'Internal server error' : err.message;
+    const size = (err as { length?: number }).length;
+    const message = err.type === 'entity.too.large'
+      ? `request body of ${size ?? 'more than ' + config.maxBodyBytes} bytes exceeds the limit of ${config.maxBodyBytes} bytes${size ? ` by ${size - config.maxBodyBytes}` : ''}`
+      : status >= 500 ? 'Internal server error' : err.message;
     res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] });
   });
 
@@ -262,6 +292,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         await apollo.stop();
         await new Promise<void>((r) => wsServer.close(() => r()));
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        await workflows.stop();
         await pubsub.close();
         await catalog.close();
         await ds.destroy();

@@ -6,6 +6,7 @@ import { inTransaction, now, type Scope } from '../inventory/scope.js';
 import { checkName, checkVariables } from '../inventory/validate.js';
 import { ApiKeyRow, ProjectRow, UserRow, type RoleName } from '../store/entities.js';
 import { generateSecret, hashSecret, prefixOf } from './keys.js';
+import { exclusiveWrite, storeTransaction } from '../store/transaction.js';
 import { hasRole, requireRole, requireRoot } from './principal.js';
 
 // Projects, users and API keys: the tenancy the rest of Craton stands on.
@@ -71,8 +72,8 @@ export async function revokeApiKey(scope: Scope, id: string): Promise<boolean> {
     throw new ForbiddenError("revokeApiKey of another user's key requires the ADMIN role");
   }
   if (row.revokedAt) return false;
-  const result = await scope.ds.getRepository(ApiKeyRow).createQueryBuilder().update().set({ revokedAt: now() })
-    .where('id = :id AND revoked_at IS NULL', { id: row.id }).execute();
+  const result = await exclusiveWrite(scope.ds, () => scope.ds.getRepository(ApiKeyRow).createQueryBuilder().update().set({ revokedAt: now() })
+    .where('id = :id AND revoked_at IS NULL', { id: row.id }).execute());
   return (result.affected ?? 1) > 0;
 }
 
@@ -81,7 +82,7 @@ export async function revokeApiKey(scope: Scope, id: string): Promise<boolean> {
  * (CRATON_BOOTSTRAP_KEY) or a new one. Returns the key, or undefined when the store already had users.
  */
 export async function bootstrap(ds: DataSource, givenKey: string | undefined): Promise<{ key: string; fromEnv: boolean } | undefined> {
-  return ds.transaction(async (em) => {
+  return storeTransaction(ds, async (em) => {
     if ((await em.getRepository(UserRow).count()) > 0) return undefined;
     const project = await em.getRepository(ProjectRow).save(Object.assign(new ProjectRow(), { name: 'default', createdAt: now(), updatedAt: null }));
     const user = await em.getRepository(UserRow).save(Object.assign(new UserRow(), {

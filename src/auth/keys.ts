@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../errors.js';
 import { ApiKeyRow, UserRow } from '../store/entities.js';
 import { sqlScope } from '../store/sql-counter.js';
+import { exclusiveWrite } from '../store/transaction.js';
 import type { Principal } from './principal.js';
 
 /** A new secret: `crt_` + 40 base64url characters (240 bits). */
@@ -66,7 +67,7 @@ export class KeyAuthenticator {
     if (now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
     this.lastWritten.set(keyId, now.getTime());
     sqlScope.exit(() => {
-      this.ds.getRepository(ApiKeyRow).update({ id: keyId }, { lastUsedAt: now }).catch(() => this.lastWritten.delete(keyId));
+      exclusiveWrite(this.ds, () => this.ds.getRepository(ApiKeyRow).update({ id: keyId }, { lastUsedAt: now })).catch(() => this.lastWritten.delete(keyId));
     });
   }
 }

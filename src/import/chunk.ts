@@ -3,6 +3,7 @@ import { toDate } from '../auth/keys.js';
 import { REFERENCE_SOURCE, toGlobalId, type IdType } from '../ids.js';
 import { diff } from '../inventory/changes.js';
 import type { Dialect } from '../store/data-source.js';
+import { storeTransaction } from '../store/transaction.js';
 import { CellRow, CloudRow, DeviceRow, RegionRow } from '../store/entities.js';
 import { computeClosure } from './closure.js';
 import { ContainerNode, Ref, type Hierarchy } from './hierarchy.js';
@@ -97,7 +98,7 @@ export async function runChunk(ctx: ChunkContext, records: NormalRecord[]): Prom
   };
   try {
     if (ctx.dryRun) await work(ctx.ds);
-    else await ctx.ds.transaction((em) => work(em));
+    else await storeTransaction(ctx.ds, (em) => work(em));
     ctx.hierarchy.commit();
   } catch (err) {
     ctx.hierarchy.rollback();

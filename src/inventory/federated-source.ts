@@ -47,6 +47,8 @@ export class FederatedSource {
     readonly block: SourceBlock,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Told of every call's outcome (metrics). */
+    private readonly observe?: (source: string, op: string, ms: number, ok: boolean) => void,
   ) {
     this.name = block.name;
     this.kind = source.kind;
@@ -128,10 +130,12 @@ export class FederatedSource {
     try {
       const result = await Promise.race([run(controller.signal), timeout]);
       const latencyMs = performance.now() - started;
+      this.observe?.(this.name, op, latencyMs, true);
       if (op !== 'health') this.health = { status: this.degraded(latencyMs), lastError: null, latencyMs };
       return result;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      this.observe?.(this.name, op, performance.now() - started, false);
       this.health = { status: 'DOWN', lastError: reason, latencyMs: null };
       this.logger.warn({ source: this.name, op, err: reason }, 'source call failed');
       throw new SourceUnavailableError(this.name, reason, { cause: err });

@@ -6,6 +6,7 @@ import { fromGlobalId, REFERENCE_SOURCE } from '../ids.js';
 import { CellRow, CloudRow, OverlayLabelRow, OverlayRow, RegionRow } from '../store/entities.js';
 import { FederatedHost, type FederatedSource } from './federated-source.js';
 import { inTransaction, type Scope } from './scope.js';
+import { exclusiveWrite } from '../store/transaction.js';
 
 /** Where a federated host sits in Craton, resolved from its placement names. */
 export interface Placed {
@@ -140,9 +141,9 @@ function hostLoader(scope: Scope, source: FederatedSource): DataLoader<string, F
 export async function ensureOverlay(scope: Scope, host: FederatedHost): Promise<OverlayRow> {
   const existing = await overlayOf(scope, host);
   if (existing) return existing;
-  await scope.ds.createQueryBuilder().insert().into(OverlayRow)
+  await exclusiveWrite(scope.ds, () => scope.ds.createQueryBuilder().insert().into(OverlayRow)
     .values({ projectId: scope.projectId, source: host.source, externalKey: host.record.key, createdAt: new Date() })
-    .orIgnore().execute();
+    .orIgnore().execute());
   const row = await scope.ds.getRepository(OverlayRow).findOneByOrFail({ projectId: scope.projectId, source: host.source, externalKey: host.record.key });
   federationLoaders(scope).overlay.clear(`${host.source}${SEP}${host.record.key}`).prime(`${host.source}${SEP}${host.record.key}`, row);
   return row;

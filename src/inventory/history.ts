@@ -24,16 +24,30 @@ export async function listChanges(scope: Scope, args: { first?: number | null; a
   return toConnection(rows.map(toChangeEvent), page, (c) => c.id, () => base().getCount());
 }
 
-/** Live committed changes of the caller's project, optionally of some object types only. */
-export async function* followChanges(scope: Scope, objectTypes: string[] | null | undefined): AsyncGenerator<ChangeEvent> {
-  if (!scope.events) return;
+/**
+ * Live committed changes of the caller's project, optionally of some object types only. The iterator's
+ * `return()` unsubscribes at once (an async generator would wait for the next event to notice).
+ */
+export async function followChanges(scope: Scope, objectTypes: string[] | null | undefined): Promise<AsyncIterableIterator<ChangeEvent>> {
   const wanted = objectTypes?.length ? new Set(objectTypes) : undefined;
-  const live = await scope.events.subscribe<ChangeEvent>(changesTopic(scope.projectId));
-  try {
-    for await (const event of live) {
-      if (event.projectId === scope.projectId && (!wanted || wanted.has(event.objectType))) yield event;
-    }
-  } finally {
-    await live.return();
-  }
+  const live = scope.events ? await scope.events.subscribe<ChangeEvent>(changesTopic(scope.projectId)) : undefined;
+  const done = { value: undefined, done: true } as const;
+  const it: AsyncIterableIterator<ChangeEvent> = {
+    async next() {
+      if (!live) return done;
+      for (;;) {
+        const r = await live.next();
+        if (r.done) return done;
+        if (r.value.projectId === scope.projectId && (!wanted || wanted.has(r.value.objectType))) return r;
+      }
+    },
+    async return() {
+      await live?.return();
+      return done;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
 }

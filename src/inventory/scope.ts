@@ -6,6 +6,7 @@ import type { SourcesOf } from './federation.js';
 import { ConflictError, CratonError } from '../errors.js';
 import { dialectOf, type Dialect } from '../store/data-source.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
+import { storeTransaction } from '../store/transaction.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /**
@@ -37,11 +38,11 @@ export function scopeDialect(ds: DataSource): Dialect {
  * `conflictMessage`, a foreign-key violation a CONFLICT that names it. Nothing is half written.
  */
 export async function inTransaction<T>(scope: Scope, conflictMessage: string, fn: (em: EntityManager, changes: ChangeLog) => Promise<T>): Promise<T> {
-  const changes = new ChangeLog();
   let events: ChangeEvent[] = [];
   let result: T;
   try {
-    result = await scope.ds.transaction(async (em) => {
+    result = await storeTransaction(scope.ds, async (em) => {
+      const changes = new ChangeLog(); // fresh per attempt: a deadlock victim runs again from the start
       const value = await fn(em, changes);
       events = await writeChanges(em, scope, changes);
       return value;

@@ -6,6 +6,14 @@ import { InputError } from '../errors.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** With the `u` flag a surrogate PAIR is one code point, so this matches only lone surrogates. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Text must be well-formed Unicode: a lone surrogate cannot be stored faithfully by either store. */
+function checkUnicode(value: string, field: string): void {
+  if (LONE_SURROGATE.test(value)) throw new InputError(`${field} must be valid Unicode text (it holds a lone surrogate)`, { field });
+}
+
 function show(value: unknown): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value);
   return s.length > 60 ? `'${s.slice(0, 60)}…' (${s.length} characters)` : `'${s}'`;
@@ -17,6 +25,7 @@ export function checkName(value: string, field = 'name'): string {
   if (value.length > 255) throw new InputError(`${field} must be at most 255 characters, got ${value.length}`, { field });
   if (value.trim() !== value) throw new InputError(`${field} must not start or end with spaces, got ${show(value)}`, { field });
   if (CONTROL.test(value)) throw new InputError(`${field} must not contain control characters, got ${show(value)}`, { field });
+  checkUnicode(value, field);
   return value;
 }
 
@@ -24,6 +33,7 @@ export function checkName(value: string, field = 'name'): string {
 export function checkNote(value: string | null | undefined, field = 'note'): string | null {
   if (value == null) return null;
   if (value.length > 65535) throw new InputError(`${field} must be at most 65535 characters, got ${value.length}`, { field });
+  checkUnicode(value, field);
   return value;
 }
 
@@ -32,6 +42,7 @@ export function checkShort(value: string | null | undefined, field: string): str
   if (value == null) return null;
   if (value.length > 255) throw new InputError(`${field} must be at most 255 characters, got ${value.length}`, { field });
   if (CONTROL.test(value)) throw new InputError(`${field} must not contain control characters, got ${show(value)}`, { field });
+  checkUnicode(value, field);
   return value;
 }
 
@@ -85,6 +96,7 @@ export function checkVariableKey(key: string): string {
   if (typeof key !== 'string' || key.length === 0) throw new InputError('variable keys must not be empty', { field: 'variables' });
   if (key.length > 255) throw new InputError(`variable key must be at most 255 characters, got ${key.length}`, { field: 'variables' });
   if (CONTROL.test(key)) throw new InputError(`variable key must not contain control characters, got ${show(key)}`, { field: 'variables' });
+  checkUnicode(key, 'variable key');
   return key;
 }
 

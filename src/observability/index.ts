@@ -37,7 +37,7 @@ export interface Observability {
  * project, user, duration, SQL statements, error codes) and, when `config.metrics`, a Prometheus registry
  * of its own served on `GET /metrics` (optionally behind `config.metricsToken`).
  */
-export function createObservability(config: Config, deps: { logger: Logger; ds?: DataSource }): Observability {
+export function createObservability(config: Config, deps: { logger: Logger; ds?: DataSource | (() => DataSource | undefined) }): Observability {
   const metrics = config.metrics ? new GatewayMetrics({ ds: deps.ds, logger: deps.logger }) : undefined;
   const observer = new OperationObserver(deps.logger, metrics);
   return {

@@ -56,7 +56,11 @@ export class GatewayMetrics {
   private readonly subscriptions: Gauge;
   private readonly names = new Set<string>();
 
-  constructor(opts: { ds?: DataSource; logger?: Logger; defaultMetrics?: boolean } = {}) {
+  /**
+   * `ds` is the store the workflow gauges read on scrape; a function may hand it over later (e.g. when the
+   * metrics must exist before the store is opened).
+   */
+  constructor(opts: { ds?: DataSource | (() => DataSource | undefined); logger?: Logger; defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
@@ -102,11 +106,12 @@ export class GatewayMetrics {
       help: 'GraphQL subscriptions currently open over graphql-ws.',
       registers,
     });
-    const ds = opts.ds;
+    const store = opts.ds;
     const logger = opts.logger;
     const countBy = (table: string, known: readonly string[]) =>
       async function collect(this: Gauge<'status'>) {
         this.reset();
+        const ds = typeof store === 'function' ? store() : store;
         if (!ds?.isInitialized) return;
         let rows: Array<{ status: string; n: number | string }>;
         try {
