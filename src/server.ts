@@ -123,7 +123,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     try {
       drivers.openstack = openStackDriverFromConfig(fileConfig.openstack, { env: process.env, log: (msg: string, data?: unknown) => logger.debug({ data }, msg) });
     } catch (err) {
-      throw new ConfigError(`${fileConfig.path}: openstack.${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(`${fileConfig.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
