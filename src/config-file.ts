@@ -18,6 +18,14 @@ const sourceCommon = z.object({
   timeoutMs: z.number().int().min(50).max(300_000).default(5000),
   /** How long answers are reused; 0 disables the cache. @default 30000 */
   cacheTtlMs: z.number().int().min(0).max(86_400_000).default(30_000),
+  /**
+   * After `failures` consecutive failed calls the source is left alone for `cooldownMs` (calls fail at once
+   * with SOURCE_UNAVAILABLE), then one call probes it. @default { failures: 3, cooldownMs: 30000 }
+   */
+  circuitBreaker: z.object({
+    failures: z.number().int().min(1).max(1000).default(3),
+    cooldownMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  }).strict().default({ failures: 3, cooldownMs: 30_000 }),
   /** Which wins for a host's variables: our overlay (default) or the source's attributes. */
   precedence: z.enum(['overlay', 'source']).default('overlay'),
   /**

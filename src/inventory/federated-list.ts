@@ -7,8 +7,13 @@ import { federatedLabels, placementOf, toHosts } from './federation.js';
 import type { Scope } from './scope.js';
 import { ownVariables, resolved } from './variables.js';
 
-/** Hosts asked of a source per call; a constant, so a chunk cursor plus an offset is a stable position. */
-export const CHUNK = 500;
+/**
+ * Fewest hosts asked of a source per call. A position is (the cursor a call started from, an offset into
+ * what it returned), which does not depend on how many hosts the call asked for; so a page asks for
+ * everything it may need at once (offset + page + one lookahead) and costs one call per source, unless
+ * filters the source cannot apply make it scan further (then one call per CHUNK hosts scanned).
+ */
+export const CHUNK = 1000;
 /** Most hosts scanned in one page of one source (filters the source cannot apply run here). */
 const MAX_SCAN = 20_000;
 
@@ -109,7 +114,7 @@ export async function takeFromSource(scope: Scope, source: FederatedSource, inde
   const taken: ExternalTake['hosts'] = [];
   let scanned = 0;
   for (;;) {
-    const page = await source.list(filter, { limit: CHUNK, cursor: chunk });
+    const page = await source.list(filter, { limit: Math.max(CHUNK, skip + want - taken.length + 1), cursor: chunk });
     const hosts = toHosts(scope, source, page.hosts);
     const verdicts = await Promise.all(hosts.map((h, i) => (i < skip ? Promise.resolve(false) : matches(scope, h, c))));
     for (let i = skip; i < hosts.length; i++) {

@@ -41,6 +41,11 @@ export class FederatedSource {
   readonly readOnly = true;
   private health: SourceHealth = { status: 'UP', lastError: null, latencyMs: null };
   private readonly cache = new Map<string, CacheEntry<unknown>>();
+  /** Consecutive failed calls; at the breaker's threshold the circuit opens. */
+  private failures = 0;
+  /** While set and in the future, calls fail at once; after it, one call (the probe) goes through. */
+  private openUntil: number | null = null;
+  private probing = false;
 
   constructor(
     readonly source: ExternalSource,
@@ -74,8 +79,9 @@ export class FederatedSource {
     return { ...this.health };
   }
 
-  /** Probes the source now (bounded by the timeout). */
+  /** Probes the source now (bounded by the timeout; not at all while the circuit is open). */
   async probe(): Promise<SourceHealth> {
+    if (this.openUntil !== null && this.now() < this.openUntil) return this.lastHealth();
     try {
       const h = await this.call('health', () => '', (signal) => this.source.health(signal), false);
       this.health = h.status === 'UP' ? { ...h, status: this.degraded(h.latencyMs) } : h;
@@ -117,7 +123,34 @@ export class FederatedSource {
     return value;
   }
 
+  /**
+   * The circuit breaker: closed (calls go through), open (calls fail at once until the cooldown ends),
+   * half-open (exactly one call probes the source; success closes the circuit, failure opens it again).
+   */
+  private admit(): void {
+    if (this.openUntil === null) return;
+    const breaker = this.block.circuitBreaker;
+    if (this.now() < this.openUntil || this.probing) {
+      const wait = Math.max(0, Math.ceil(((this.openUntil ?? this.now()) - this.now()) / 1000));
+      throw new SourceUnavailableError(this.name, `not called after ${breaker.failures} consecutive failures (${this.health.lastError ?? 'unknown'}); next try in ${wait} s`);
+    }
+    this.probing = true;
+  }
+
+  private settle(ok: boolean): void {
+    this.probing = false;
+    if (ok) {
+      this.failures = 0;
+      this.openUntil = null;
+      return;
+    }
+    this.failures += 1;
+    const breaker = this.block.circuitBreaker;
+    if (this.failures >= breaker.failures || this.openUntil !== null) this.openUntil = this.now() + breaker.cooldownMs;
+  }
+
   private async timed<T>(op: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.admit();
     const controller = new AbortController();
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -131,11 +164,13 @@ export class FederatedSource {
       const result = await Promise.race([run(controller.signal), timeout]);
       const latencyMs = performance.now() - started;
       this.observe?.(this.name, op, latencyMs, true);
+      this.settle(true);
       if (op !== 'health') this.health = { status: this.degraded(latencyMs), lastError: null, latencyMs };
       return result;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.observe?.(this.name, op, performance.now() - started, false);
+      this.settle(false);
       this.health = { status: 'DOWN', lastError: reason, latencyMs: null };
       this.logger.warn({ source: this.name, op, err: reason }, 'source call failed');
       throw new SourceUnavailableError(this.name, reason, { cause: err });

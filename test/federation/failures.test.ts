@@ -18,6 +18,9 @@ const ONEOPS = ['compute-101-1', 'compute-102-1', 'compute-103-1', 'compute-201-
 const ANSIBLE = ['10.0.2.2', 'db1.example.com', 'gateway.example.com', 'web01.example.com', 'web02.example.com', 'web03.example.com', 'web04.example.com'];
 const STATIC = ['static-1'];
 const ALL = [...REF, ...ONEOPS, ...ANSIBLE, ...STATIC];
+/** Circuit-breaker cooldown in this file: after a recovery, waiting this long lets the next call probe the source. */
+const COOLDOWN_MS = 100;
+const afterCooldown = () => new Promise((r) => setTimeout(r, COOLDOWN_MS * 2));
 /** OneOps's per-call timeout in this file; the slow fake answers well after it. */
 const TIMEOUT_MS = 500;
 
@@ -74,11 +77,12 @@ describeEachStore('a source that fails', (store) => {
         project: 'default',
         timeoutMs: TIMEOUT_MS,
         cacheTtlMs: 0,
+        circuitBreaker: { failures: 3, cooldownMs: COOLDOWN_MS },
         // No snapshot either: every listing asks the CMS, so an outage shows at once.
         connection: { url: cms.url, nsPath: '/acme/shop', snapshotTtlMs: 0 },
         placement: { cloud: 'oneops', region: { fromNsPathSegment: 3 } },
       },
-      { name: 'lab-ansible', kind: 'ansible', project: 'default', cacheTtlMs: 0, connection: { path: 'inventory/hosts.ini' }, placement: { cloud: 'lab', region: 'lab-east' } },
+      { name: 'lab-ansible', kind: 'ansible', project: 'default', cacheTtlMs: 0, circuitBreaker: { failures: 3, cooldownMs: COOLDOWN_MS }, connection: { path: 'inventory/hosts.ini' }, placement: { cloud: 'lab', region: 'lab-east' } },
       {
         name: 'lab-static',
         kind: 'static',
@@ -102,9 +106,9 @@ describeEachStore('a source that fails', (store) => {
   });
 
   const outages: Array<[string, string, () => Promise<void>, () => Promise<void>]> = [
-    ['is stopped', 'stopped', () => cms.down(), () => cms.up()],
-    ['answers HTTP 500', 'http500', async () => void (fake.failWith = 500), async () => void (fake.failWith = null)],
-    [`answers later than its timeoutMs (${TIMEOUT_MS} ms)`, 'slow', async () => void (fake.delayMs = TIMEOUT_MS * 3), async () => void (fake.delayMs = 0)],
+    ['is stopped', 'stopped', () => cms.down(), async () => { await cms.up(); await afterCooldown(); }],
+    ['answers HTTP 500', 'http500', async () => void (fake.failWith = 500), async () => { fake.failWith = null; await afterCooldown(); }],
+    [`answers later than its timeoutMs (${TIMEOUT_MS} ms)`, 'slow', async () => void (fake.delayMs = TIMEOUT_MS * 3), async () => { fake.delayMs = 0; await afterCooldown(); }],
   ];
 
   describe.each(outages)('while OneOps %s', (_how, tag, fail, recover) => {
@@ -195,8 +199,9 @@ describeEachStore('a source that fails', (store) => {
       // A vars section line without `=`.
       writeFileSync(inventory, `${good.trimEnd()}\n\n[web:vars]\nthis line assigns nothing\n`);
     });
-    afterAll(() => {
+    afterAll(async () => {
       writeFileSync(inventory, good);
+      await afterCooldown();
     });
 
     it('hosts lists the Craton, OneOps and plugin hosts, with one SOURCE_UNAVAILABLE error naming the Ansible source', async () => {
@@ -221,6 +226,7 @@ describeEachStore('a source that fails', (store) => {
 
     it('once the file is fixed, the Ansible hosts are back', async () => {
       writeFileSync(inventory, good);
+      await afterCooldown();
       await expectAllWell();
     });
   });
@@ -237,6 +243,7 @@ describeEachStore('a source that fails', (store) => {
     } finally {
       await cms.up();
       writeFileSync(inventory, good);
+      await afterCooldown();
     }
     await expectAllWell();
   });
