@@ -38,6 +38,15 @@ export function openSource(input: string | Readable, format?: ImportFormat): Ope
       done(null, chunk);
     },
   });
+  // Stat first: a missing file is a plain error here, before any stream exists to fail later unheard.
+  let totalBytes: number | undefined;
+  if (typeof input === 'string') {
+    try {
+      totalBytes = statSync(input).size;
+    } catch (err) {
+      throw new Error(`cannot read '${input}': ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+  }
   const raw = typeof input === 'string' ? createReadStream(input) : input;
   raw.on('error', (err: Error) => counter.destroy(err));
   const stream = raw.pipe(counter);
@@ -46,6 +55,6 @@ export function openSource(input: string | Readable, format?: ImportFormat): Ope
     rows: parse(stream),
     format: fmt,
     bytesRead: () => bytes,
-    totalBytes: typeof input === 'string' ? statSync(input).size : undefined,
+    totalBytes,
   };
 }
