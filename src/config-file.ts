@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
 import { ConfigError } from './config.js';
@@ -39,7 +40,11 @@ export type SourceBlock = z.infer<typeof sourceCommon> & Record<string, unknown>
 
 const fileSchema = z.object({
   sources: z.array(z.unknown()).default([]),
-  workflows: z.object({ plugins: z.array(z.string().min(1)).default([]) }).default({ plugins: [] }),
+  workflows: z.object({
+    plugins: z.array(z.string().min(1)).default([]),
+    /** Allowlist of run-command: the only executables it may run (absolute paths). Absent: any. */
+    commands: z.array(z.string().min(1).refine((p) => isAbsolute(p), 'must be an absolute path')).optional(),
+  }).strict().default({ plugins: [] }),
   /** Credentials of the OpenStack cloud the built-in workflows act on (validated by the driver). */
   openstack: z.unknown().optional(),
 }).strict();
@@ -49,6 +54,8 @@ export interface FileConfig {
   path: string;
   sources: SourceBlock[];
   workflowPlugins: string[];
+  /** `workflows.commands`: the executables run-command may run, when restricted. */
+  workflowCommands?: string[];
   /** The `openstack:` block, when present (see workflows/drivers/openstack.ts). */
   openstack?: unknown;
 }
@@ -73,7 +80,7 @@ export function loadConfigFile(path: string | undefined): FileConfig {
     names.add(parsed.data.name);
     return parsed.data as SourceBlock;
   });
-  return { path, sources, workflowPlugins: file.data.workflows.plugins, openstack: file.data.openstack };
+  return { path, sources, workflowPlugins: file.data.workflows.plugins, workflowCommands: file.data.workflows.commands, openstack: file.data.openstack };
 }
 
 function describe(issue: z.core.$ZodIssue): string {

@@ -54,6 +54,11 @@ export interface Config {
   metricsToken?: string;
   /** Serve the GraphiQL IDE on `GET /graphql` to browsers (`Accept: text/html`). @default true */
   graphiql: boolean;
+  /**
+   * How long a workflow run stays owned by a gateway that stops renewing it (a crashed one) before another
+   * takes it over, ms; renewals every third of it. @default 30000
+   */
+  workflowLeaseMs: number;
 }
 
 /** Thrown when the environment does not describe a runnable gateway; the message names the variable. */
@@ -124,6 +129,7 @@ const envSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   CRATON_GRAPHIQL: bool.optional(),
+  CRATON_WORKFLOW_LEASE_MS: int(300, 3_600_000).optional(),
 });
 
 /** Reads and validates the process environment; throws ConfigError naming the first bad variable. */
@@ -156,5 +162,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: e.CRATON_METRICS ?? true,
     metricsToken: e.CRATON_METRICS_TOKEN,
     graphiql: e.CRATON_GRAPHIQL ?? true,
+    workflowLeaseMs: e.CRATON_WORKFLOW_LEASE_MS ?? 30_000,
   };
 }

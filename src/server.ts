@@ -32,6 +32,7 @@ import { sqlScope, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
 import { openstackDefinitions } from '../workflows/definitions/openstack/index.js';
 import { openStackDriverFromConfig } from '../workflows/drivers/openstack.js';
+import { COMMAND_DRIVER, CommandDriver } from '../workflows/drivers/command.js';
 import { createWorkflowService } from '../workflows/engine/service.js';
 import { createRegistry, loadPlugins } from '../workflows/registry.js';
 
@@ -118,7 +119,9 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const external = (await buildSources(fileConfig.sources, deps, fileConfig.path))
     .map((s, i) => new FederatedSource(s, fileConfig.sources[i]!, logger, Date.now, (...a) => observeSource?.(...a)));
   const workflowPlugins = await loadPlugins(fileConfig.workflowPlugins, fileConfig.path ? dirname(fileConfig.path) : process.cwd());
-  const drivers: Record<string, unknown> = {};
+  // run-command is closed by default: without a workflows.commands allowlist no command may run, since an
+  // OPERATOR able to run any executable on the gateway could read every project's data.
+  const drivers: Record<string, unknown> = { [COMMAND_DRIVER]: new CommandDriver({ allow: fileConfig.workflowCommands ?? [] }) };
   if (fileConfig.openstack !== undefined) {
     try {
       drivers.openstack = openStackDriverFromConfig(fileConfig.openstack, { env: process.env, log: (msg: string, data?: unknown) => logger.debug({ data }, msg) });
@@ -146,7 +149,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const workflows = createWorkflowService({
     ds, pubsub, logger, catalog, drivers,
     registry: createRegistry([...openstackDefinitions, ...workflowPlugins]),
-    maxVariableBytes: config.maxVariableBytes,
+    maxVariableBytes: config.maxVariableBytes, leaseMs: config.workflowLeaseMs,
   });
   app.workflows = workflows;
   await workflows.start();

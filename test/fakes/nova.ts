@@ -92,6 +92,11 @@ export interface FakeNova {
   failMigration(serverId: string, mode: 'failed' | 'error', times?: number): void;
   /** The next `times` updates of a host's nova-compute service answer 500. */
   failServiceUpdates(host: string, times: number): void;
+  /**
+   * Holds a server in `taskState` (default `image_snapshot`: a snapshot in progress) for `ticks` ticks:
+   * os-migrateLive answers 409 Conflict until it clears (see FakeWorld.holdTaskState).
+   */
+  busyServer(serverId: string, ticks: number, taskState?: string): void;
   injectFault(fault: InjectedFault): void;
   /** Keystone answering, answering 503, or dropping connections. */
   setKeystone(mode: KeystoneMode): void;
@@ -120,6 +125,23 @@ export const DEFAULT_SERVERS: FakeServerSeed[] = [
   { name: 'db-1', host: 'compute1', flavor: FLAVORS.large },
   { name: 'app-1', host: 'compute2', flavor: FLAVORS.small },
 ];
+
+/**
+ * Seeds for a fleet of compute hosts named like the Craton devices that stand for them (node
+ * `<name>.example.org`), with `serversPerHost(i)` servers of `flavor` on host `i` (default: i % 4, so
+ * usage varies by host). For large audits: `startFakeNova(computeFleet(names))`.
+ */
+export function computeFleet(
+  names: string[],
+  options: { vcpus?: number; memoryMb?: number; localGb?: number; flavor?: FakeFlavor; serversPerHost?: (index: number) => number } = {},
+): Pick<FakeNovaOptions, 'hosts' | 'servers'> {
+  const { vcpus = 32, memoryMb = 131072, localGb = 2000, flavor = FLAVORS.small, serversPerHost = (i: number) => i % 4 } = options;
+  const hosts: FakeHostSeed[] = names.map((host) => ({ host, vcpus, memoryMb, localGb }));
+  const servers: FakeServerSeed[] = names.flatMap((host, i) =>
+    Array.from({ length: serversPerHost(i) }, (_, j) => ({ name: `${host}-vm-${j}`, host, flavor })),
+  );
+  return { hosts, servers };
+}
 
 const PREFIX = /^\/(?:(internal|r2)\/)?(identity\/v3|compute\/v2\.1(?:\/[0-9a-f]{32})?|placement)(\/[^?]*)?$/;
 
@@ -235,6 +257,11 @@ export async function startFakeNova(options: FakeNovaOptions = {}): Promise<Fake
     },
     failMigration: (serverId, mode, times = Number.POSITIVE_INFINITY) => void world.migrationFaults.set(serverId, { mode, remaining: times }),
     failServiceUpdates: (host, times) => void serviceUpdateFaults.set(host, times),
+    busyServer: (serverId, ticks, taskState = 'image_snapshot') => {
+      const server = world.server(serverId);
+      if (!server) throw new Error(`fake nova: no server ${serverId}`);
+      world.holdTaskState(server, taskState, ticks);
+    },
     injectFault: (fault) => void faults.push({ ...fault, remaining: fault.times ?? 1 }),
     setKeystone: (mode) => {
       keystone.mode = mode;

@@ -1,6 +1,11 @@
 // Definitions, the registry, parameters, retry policies and the run state table: no store needed.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { loadConfigFile } from '../../src/config-file.js';
 import { CratonError } from '../../src/errors.js';
 import { validateParams } from '../../workflows/engine/params.js';
 import { backoffMs, compileRetryPolicy, toFailure } from '../../workflows/engine/retry.js';
@@ -32,8 +37,8 @@ describe('run and target states', () => {
 });
 
 describe('the registry', () => {
-  it('lists the built-ins noop, echo-facts and test-remediation', () => {
-    expect(createRegistry().names()).toEqual(['echo-facts', 'noop', 'test-remediation']);
+  it('lists the built-ins noop, echo-facts, run-command and test-remediation', () => {
+    expect(createRegistry().names()).toEqual(['echo-facts', 'noop', 'run-command', 'test-remediation']);
   });
 
   it('refuses two workflows with one name', () => {
@@ -65,6 +70,31 @@ describe('the registry', () => {
     await expect(loadPlugins(['./empty-plugin.mjs'], dir)).rejects.toThrow("workflow plugin './empty-plugin.mjs' exports no definitions");
   });
 
+  it('reads the run-command allowlist from workflows.commands, refusing relative paths and unknown keys under workflows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'craton-cfg-'));
+    try {
+      const file = async (text: string) => {
+        const path = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+        await writeFile(path, text);
+        return path;
+      };
+      expect(loadConfigFile(await file('workflows:\n  commands: [/usr/bin/ansible-playbook]\n')).workflowCommands).toEqual(['/usr/bin/ansible-playbook']);
+      expect(loadConfigFile(await file('workflows:\n  plugins: []\n')).workflowCommands).toBeUndefined();
+      const relative = await file('workflows:\n  commands: [bin/tool]\n');
+      expect(() => loadConfigFile(relative)).toThrow(`${relative}: workflows.commands.0: must be an absolute path`);
+      const misspelt = await file('workflows:\n  comands: [/bin/true]\n');
+      expect(() => loadConfigFile(misspelt)).toThrow(/comands/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the workflow lease from CRATON_WORKFLOW_LEASE_MS (default 30 s), refusing values below 300 ms', () => {
+    expect(loadConfig({}).workflowLeaseMs).toBe(30_000);
+    expect(loadConfig({ CRATON_WORKFLOW_LEASE_MS: '1500' }).workflowLeaseMs).toBe(1500);
+    expect(() => loadConfig({ CRATON_WORKFLOW_LEASE_MS: '10' })).toThrow(/^CRATON_WORKFLOW_LEASE_MS: /);
+  });
+
   it('answers an unknown workflow with BAD_USER_INPUT listing the known names', () => {
     let err: CratonError | undefined;
     try {
@@ -73,7 +103,7 @@ describe('the registry', () => {
       err = e as CratonError;
     }
     expect(err?.code).toBe('BAD_USER_INPUT');
-    expect(err?.message).toBe("workflow: unknown workflow 'nope'; known workflows: echo-facts, noop, test-remediation");
+    expect(err?.message).toBe("workflow: unknown workflow 'nope'; known workflows: echo-facts, noop, run-command, test-remediation");
   });
 });
 

@@ -145,6 +145,38 @@ describeEachStore('durable workflow runs', (kind) => {
     await waitFor(async () => (await store.ds.getRepository(WorkflowRunRow).findBy({ workflow: 'racy' })).every((r) => r.owner === null), 'leases to be released');
   });
 
+  it("never keeps a target's state change without its event: a failure writing the event undoes the change too", async () => {
+    await store.hosts(2, 'atomic');
+    const def: WorkflowDefinition = { name: 'atomic', kind: 'AUDIT', description: 'one quick task', parameters: {}, tasks: [{ name: 't', execute: async () => ({}) }] };
+    // The store refuses TARGET_SUCCEEDED events, as a process killed between the target's update and its event would leave it.
+    const trigger = kind === 'sqlite'
+      ? `CREATE TRIGGER craton_test_no_success BEFORE INSERT ON workflow_events WHEN NEW.type = 'TARGET_SUCCEEDED' BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`
+      : `CREATE TRIGGER craton_test_no_success BEFORE INSERT ON workflow_events FOR EACH ROW BEGIN IF NEW.type = 'TARGET_SUCCEEDED' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'simulated crash'; END IF; END`;
+    await store.ds.query(trigger);
+    const dropTrigger = () => store.ds.query('DROP TRIGGER IF EXISTS craton_test_no_success');
+    const a = await start([def]);
+    const scope = store.scope();
+    const run = await a.startRun(scope, { workflow: 'atomic', target: { nameContains: 'atomic-' } }).catch(async (err) => {
+      await dropTrigger();
+      throw err;
+    });
+    let stopped;
+    try {
+      // The run stops (its lease released for recovery) without finishing any target.
+      await waitFor(async () => (await store.ds.getRepository(WorkflowRunRow).findOneBy({ id: run.id }))?.owner === null, 'the run to be let go');
+      stopped = (await a.queries.targets(run.id, { first: 10, afterKey: 0 })).edges.map((e) => e.node);
+    } finally {
+      await dropTrigger();
+    }
+    expect(stopped.map((t) => t.status)).not.toContain('SUCCEEDED');
+    expect(await a.recover()).toBe(1);
+    expect((await waitForRun(a, scope, run)).status).toBe('SUCCEEDED');
+    const events = await a.queries.events(run.id, 0, 1000);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const succeeded = events.filter((e) => e.type === 'TARGET_SUCCEEDED').map((e) => e.targetId);
+    expect(succeeded.sort()).toEqual(stopped.map((t) => t.id).sort());
+  });
+
   it('lets a run survive when its owner renews the lease, and parks it when another process took it', async () => {
     await store.hosts(1, 'lease');
     const hold = gate();

@@ -259,7 +259,7 @@ describeEachStore('executing workflow runs', (kind) => {
     service = await startService(store);
     const scope = store.scope();
     const codeOf = async (p: Promise<unknown>) => p.then(() => null, (e: { code?: string; message: string }) => [e.code, e.message]);
-    expect(await codeOf(service.startRun(scope, { workflow: 'nope' }))).toEqual(['BAD_USER_INPUT', "input.workflow: unknown workflow 'nope'; known workflows: echo-facts, noop, test-remediation"]);
+    expect(await codeOf(service.startRun(scope, { workflow: 'nope' }))).toEqual(['BAD_USER_INPUT', "input.workflow: unknown workflow 'nope'; known workflows: echo-facts, noop, run-command, test-remediation"]);
     expect(await codeOf(service.startRun(scope, { workflow: 'test-remediation', params: { failAt: 'later' } }))).toEqual(['BAD_USER_INPUT', 'input.params.failAt must be one of "none", "apply", "verify", got "later"']);
     expect(await codeOf(service.startRun(scope, { workflow: 'noop', maxConcurrency: 0 }))).toEqual(['BAD_USER_INPUT', 'input.maxConcurrency must be an integer from 1 to 100, got 0']);
     expect((await codeOf(service.startRun(store.scope(store.projectId, 'VIEWER'), { workflow: 'noop' })))?.[0]).toBe('FORBIDDEN');

@@ -48,8 +48,8 @@ describeEachStore('the workflow API', (kind) => {
   it('lists the workflows with their kind, parameters and tasks', async () => {
     const r = await run('{ workflows { name kind description parameters tasks resumable } }');
     expect(r.errors).toBeUndefined();
-    expect((r.data!.workflows as Array<{ name: string }>).map((w) => w.name)).toEqual(['echo-facts', 'noop', 'test-remediation']);
-    expect((r.data!.workflows as unknown[])[2]).toMatchObject({ kind: 'REMEDIATION', tasks: ['mark', 'apply', 'verify'], resumable: true, parameters: { failAt: { type: 'string' } } });
+    expect((r.data!.workflows as Array<{ name: string }>).map((w) => w.name)).toEqual(['echo-facts', 'noop', 'run-command', 'test-remediation']);
+    expect((r.data!.workflows as unknown[])[3]).toMatchObject({ kind: 'REMEDIATION', tasks: ['mark', 'apply', 'verify'], resumable: true, parameters: { failAt: { type: 'string' } } });
   });
 
   it('starts a run and shows its progress, targets and events', async () => {
@@ -114,7 +114,7 @@ describeEachStore('the workflow API', (kind) => {
     expect(codeOf(sub)).toBe('NOT_FOUND');
     const bad = await run('mutation { startWorkflow(input: { workflow: "nope" }) { id } }');
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
-    expect(bad.errors![0]!.message).toContain('known workflows: echo-facts, noop, test-remediation');
+    expect(bad.errors![0]!.message).toContain('known workflows: echo-facts, noop, run-command, test-remediation');
     const cron = await run('mutation { createWorkflowSchedule(input: { workflow: "noop", cron: "61 * * * *" }) { id } }');
     expect(codeOf(cron)).toBe('BAD_USER_INPUT');
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenStackDriver } from '../../workflows/drivers/openstack.js';
-import { capacityAudit, drainComputeHost, openstackDefinitions } from '../../workflows/definitions/openstack/index.js';
-import type { HypervisorFacts } from '../../workflows/tasks/openstack/index.js';
+import { auditCapacity, evacuateHost, openstackDefinitions } from '../../workflows/definitions/openstack/index.js';
+import type { CapacityDetails, CapacitySummary } from '../../workflows/tasks/openstack/index.js';
 import { startFakeNova, type FakeNova } from '../fakes/nova.js';
 import { device, driverFor } from './openstack-fixtures.js';
 import { runTarget, type RunTargetOptions } from './openstack-runner.js';
@@ -15,8 +15,8 @@ beforeEach(async () => {
 afterEach(() => fake.stop());
 
 const REASON = 'hardware maintenance CHG-1234';
-const drain = (options: Partial<RunTargetOptions> = {}) =>
-  runTarget({ definition: drainComputeHost, target: device('compute1'), params: { reason: REASON }, drivers: { openstack: driver }, ...options });
+const evacuate = (options: Partial<RunTargetOptions> = {}) =>
+  runTarget({ definition: evacuateHost, target: device('compute1'), params: { reason: REASON }, drivers: { openstack: driver }, ...options });
 const serviceUpdates = () => fake.mutatingRequests().filter((r) => r.route.startsWith('/os-services/'));
 const migrateCalls = () => fake.mutatingRequests().filter((r) => r.route.endsWith('/action'));
 const host = (name: string) => fake.world.host(name)!;
@@ -31,76 +31,79 @@ describe('the definitions', () => {
       }
       for (const target of Object.values(definition.writeBack ?? {})) expect(provided).toContain(target);
     }
-    expect(drainComputeHost.tasks.map((t) => [t.name, t.safeInDryRun ?? false])).toEqual([
+    expect(evacuateHost.tasks.map((t) => [t.name, t.safeInDryRun ?? false])).toEqual([
       ['disable-compute-service', false], ['live-migrate-servers', false], ['verify-host-empty', true],
     ]);
-    expect(drainComputeHost.onExhausted).toBe('MANUAL');
-    expect(capacityAudit.writeBack).toEqual({ 'audit.capacity': 'facts' });
+    expect(evacuateHost.onExhausted).toBe('MANUAL');
+    expect(auditCapacity.writeBack).toEqual({ capacity: 'capacity', capacity_details: 'details' });
   });
 
   it('declare the parameters the tasks read', () => {
-    expect(drainComputeHost.parameters.reason).toMatchObject({ type: 'string', required: true });
-    expect(drainComputeHost.parameters.maxParallelMigrations).toMatchObject({ type: 'integer', default: 2 });
-    expect(capacityAudit.parameters.includeServers).toMatchObject({ type: 'boolean', default: false });
+    expect(evacuateHost.parameters.reason).toMatchObject({ type: 'string', required: true });
+    expect(evacuateHost.parameters.maxParallelMigrations).toMatchObject({ type: 'integer', default: 2 });
+    expect(evacuateHost.parameters.destinations).toMatchObject({ type: 'array' });
+    expect(evacuateHost.parameters.destinations!.default).toBeUndefined();
+    expect(auditCapacity.parameters.includeServers).toMatchObject({ type: 'boolean', default: false });
   });
 });
 
-describe('capacity-audit', () => {
-  const expected = {
-    host: 'compute1',
-    hypervisorHostnames: ['compute1.example.org'],
-    service: { status: 'enabled', state: 'up', disabledReason: null, forcedDown: false },
-    state: 'up',
-    vcpus: { total: 16, used: 7 },
-    memoryMb: { total: 65536, used: 14848 },
-    diskGb: { total: 1000, used: 140 },
-    runningVms: 3,
+describe('audit-capacity', () => {
+  // compute1: 16 vCPU, 64 GiB (512 MiB reserved), 1000 GB; web-1 (small), web-2 (medium), db-1 (large).
+  const expected: CapacitySummary = {
+    host: 'compute1', state: 'up', service_status: 'enabled', source: 'nova',
+    vcpus: 16, vcpus_used: 7, vcpus_available: 9,
+    memory_mb: 65536, memory_mb_used: 14848, memory_mb_available: 50688,
+    disk_gb: 1000, disk_gb_used: 140, disk_gb_available: 860,
+    running_vms: 3,
   };
+  const result = (run: Awaited<ReturnType<typeof runTarget>>) => run.results['collect-hypervisor-facts']! as { capacity: CapacitySummary; details: CapacityDetails };
 
-  it('collects the fake\'s capacity from Nova at 2.60 and Placement capacity alongside', async () => {
-    const run = await runTarget({ definition: capacityAudit, target: device('compute1'), drivers: { openstack: driver } });
+  it('collects the fake\'s capacity from Nova at 2.60 as flat capacity numbers, with Placement capacity in the details', async () => {
+    const run = await runTarget({ definition: auditCapacity, target: device('compute1'), drivers: { openstack: driver } });
     expect(run.status).toBe('SUCCEEDED');
-    const facts = run.results['collect-hypervisor-facts']!.facts as HypervisorFacts;
-    expect(facts).toMatchObject({ ...expected, capacitySource: 'nova' });
-    expect(facts.placement.VCPU).toEqual({ total: 16, reserved: 0, allocationRatio: 16, capacity: 256, used: 7, available: 249, maxUnit: 16 });
-    expect(facts.placement.DISK_GB).toMatchObject({ capacity: 1000, used: 140, available: 860 });
-    expect(facts.servers).toBeUndefined();
+    const { capacity, details } = result(run);
+    expect(capacity).toEqual(expected);
+    expect(details.hypervisor_hostnames).toEqual(['compute1.example.org']);
+    expect(details.service).toEqual({ status: 'enabled', state: 'up', disabled_reason: null, forced_down: false });
+    expect(details.placement.VCPU).toEqual({ total: 16, reserved: 0, allocation_ratio: 16, capacity: 256, used: 7, available: 249, max_unit: 16 });
+    expect(details.placement.DISK_GB).toMatchObject({ capacity: 1000, used: 140, available: 860 });
+    expect(details.servers).toBeUndefined();
   });
 
-  it('gives the same facts from Placement at 2.90, where Nova no longer reports capacity', async () => {
+  it('gives the same numbers from Placement inventories and usages at 2.90, where Nova no longer reports capacity', async () => {
     const at90 = driverFor(fake, { computeMicroversion: '2.90' });
-    const run = await runTarget({ definition: capacityAudit, target: device('compute1'), drivers: { openstack: at90 } });
-    expect(run.results['collect-hypervisor-facts']!.facts).toMatchObject({ ...expected, capacitySource: 'placement' });
+    const run = await runTarget({ definition: auditCapacity, target: device('compute1'), drivers: { openstack: at90 } });
+    expect(result(run).capacity).toEqual({ ...expected, source: 'placement' });
+    expect(fake.requests.some((r) => r.service === 'placement' && /\/usages$/.test(r.route))).toBe(true);
   });
 
-  it('lists the servers when includeServers is true', async () => {
-    const run = await runTarget({ definition: capacityAudit, target: device('compute1'), params: { includeServers: true }, drivers: { openstack: driver } });
-    const facts = run.results['collect-hypervisor-facts']!.facts as HypervisorFacts;
-    expect(facts.servers?.map((s) => [s.name, s.status, s.vcpus])).toEqual([['web-1', 'ACTIVE', 1], ['web-2', 'ACTIVE', 2], ['db-1', 'ACTIVE', 4]]);
+  it('lists the servers in the details when includeServers is true', async () => {
+    const run = await runTarget({ definition: auditCapacity, target: device('compute1'), params: { includeServers: true }, drivers: { openstack: driver } });
+    expect(result(run).details.servers?.map((s) => [s.name, s.status, s.vcpus, s.ram_mb])).toEqual([['web-1', 'ACTIVE', 1, 2048], ['web-2', 'ACTIVE', 2, 4096], ['db-1', 'ACTIVE', 4, 8192]]);
   });
 
   it('maps a device named after the hypervisor, or with a nova_host variable, to the compute host', async () => {
-    const byNode = await runTarget({ definition: capacityAudit, target: device('compute1.example.org'), drivers: { openstack: driver } });
-    expect(byNode.results['collect-hypervisor-facts']!.facts).toMatchObject({ host: 'compute1' });
-    const byVariable = await runTarget({ definition: capacityAudit, target: device('rack7-u12', { nova_host: 'compute3' }), drivers: { openstack: driver } });
-    expect(byVariable.results['collect-hypervisor-facts']!.facts).toMatchObject({ host: 'compute3', runningVms: 0, vcpus: { total: 8, used: 0 } });
+    const byNode = await runTarget({ definition: auditCapacity, target: device('compute1.example.org'), drivers: { openstack: driver } });
+    expect(result(byNode).capacity).toMatchObject({ host: 'compute1' });
+    const byVariable = await runTarget({ definition: auditCapacity, target: device('rack7-u12', { nova_host: 'compute3' }), drivers: { openstack: driver } });
+    expect(result(byVariable).capacity).toMatchObject({ host: 'compute3', running_vms: 0, vcpus: 8, vcpus_used: 0, vcpus_available: 8 });
   });
 
   it('fails at once with HostNotFound for a device Nova does not know', async () => {
-    const run = await runTarget({ definition: capacityAudit, target: device('compute9'), drivers: { openstack: driver } });
+    const run = await runTarget({ definition: auditCapacity, target: device('compute9'), drivers: { openstack: driver } });
     expect(run.status).toBe('FAILED');
     expect(run.failure).toMatchObject({ type: 'HostNotFound', retryable: false, attempt: 1 });
   });
 
   it('fails with a non-retryable DriverMissing when no OpenStack driver is configured', async () => {
-    const run = await runTarget({ definition: capacityAudit, target: device('compute1'), drivers: {} });
+    const run = await runTarget({ definition: auditCapacity, target: device('compute1'), drivers: {} });
     expect(run.failure).toMatchObject({ type: 'DriverMissing', retryable: false });
   });
 });
 
-describe('drain-compute-host', () => {
+describe('evacuate-host', () => {
   it('disables the service with the reason, moves every server off and verifies the host is empty', async () => {
-    const run = await drain();
+    const run = await evacuate();
     expect(run.status).toBe('SUCCEEDED');
     expect(host('compute1')).toMatchObject({ status: 'disabled', disabledReason: `${REASON} [craton run run-1]` });
     expect(fake.world.serversOn('compute1')).toEqual([]);
@@ -120,13 +123,13 @@ describe('drain-compute-host', () => {
         fake.tick();
       },
     });
-    const one = await drain({ drivers: { openstack: counting }, params: { reason: REASON, maxParallelMigrations: 1 } });
+    const one = await evacuate({ drivers: { openstack: counting }, params: { reason: REASON, maxParallelMigrations: 1 } });
     expect([one.status, peak]).toEqual(['SUCCEEDED', 1]);
   });
 
   it('retries a service update that fails with 500, then carries on', async () => {
     fake.failServiceUpdates('compute1', 2);
-    const run = await drain();
+    const run = await evacuate();
     expect(run.status).toBe('SUCCEEDED');
     expect(run.attempts['disable-compute-service']).toBe(3);
     expect(run.retryDelays).toEqual([2_000, 4_000]);
@@ -136,7 +139,7 @@ describe('drain-compute-host', () => {
   it('exhausts its retries on a failing migration, re-enables the service and ends MANUAL', async () => {
     const db = fake.world.serversOn('compute1').find((s) => s.name === 'db-1')!;
     fake.failMigration(db.id, 'failed');
-    const run = await drain();
+    const run = await evacuate();
     expect(run.status).toBe('MANUAL');
     expect(run.failure).toMatchObject({ type: 'MigrationFailed', retryable: true, task: 'live-migrate-servers', attempt: 3 });
     expect(run.retryDelays).toEqual([30_000, 60_000]);
@@ -147,10 +150,76 @@ describe('drain-compute-host', () => {
     expect(migrateCalls().filter((r) => r.route.includes(db.id))).toHaveLength(3);
   });
 
+  it('retries only the servers still on the host: one failing twice then moving, one always failing, ends MANUAL with the one that remains', async () => {
+    const [web1, web2, db1] = fake.world.serversOn('compute1');
+    fake.failMigration(web1!.id, 'failed', 2);
+    fake.failMigration(db1!.id, 'failed');
+    const run = await evacuate();
+    expect(run.status).toBe('MANUAL');
+    expect(run.attempts['live-migrate-servers']).toBe(3);
+    expect(run.reverted).toEqual(['disable-compute-service']);
+    expect(host('compute1')).toMatchObject({ status: 'enabled', disabledReason: null });
+    expect(run.failure).toMatchObject({ type: 'MigrationFailed', retryable: true, task: 'live-migrate-servers', attempt: 3 });
+    expect(run.failure!.message).toContain('1 server(s) remain on compute1: db-1');
+    const details = run.failure!.details as { serversRemaining: Array<{ name: string }>; migrated: Array<{ name: string }>; failures: Array<{ name: string }> };
+    expect(details.serversRemaining.map((r) => r.name)).toEqual(['db-1']);
+    expect(details.failures.map((f) => f.name)).toEqual(['db-1']);
+    expect(details.migrated.map((m) => m.name).sort()).toEqual(['web-1', 'web-2']); // web-2 from attempt 1, read back from /os-migrations
+    const calls = (id: string) => migrateCalls().filter((r) => r.route.includes(id)).length;
+    expect([calls(web1!.id), calls(web2!.id), calls(db1!.id)]).toEqual([3, 1, 3]);
+    expect(fake.world.serversOn('compute1').map((s) => s.name)).toEqual(['db-1']);
+  });
+
+  it('sends servers to the given destinations round-robin, leaving the evacuated host itself out', async () => {
+    const run = await evacuate({ params: { reason: REASON, destinations: ['compute1', 'compute3', 'compute2'], maxParallelMigrations: 1 } });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(migrateCalls().map((r) => (r.body as { 'os-migrateLive': { host: string | null } })['os-migrateLive'].host)).toEqual(['compute3', 'compute2', 'compute3']);
+    const migrated = run.results['live-migrate-servers']!.migrated as Array<{ name: string; to: string }>;
+    expect(Object.fromEntries(migrated.map((m) => [m.name, m.to]))).toEqual({ 'web-1': 'compute3', 'web-2': 'compute2', 'db-1': 'compute3' });
+  });
+
+  it('refuses destinations that name only the evacuated host, before migrating anything', async () => {
+    const run = await evacuate({ params: { reason: REASON, destinations: ['compute1'] } });
+    expect(run.failure).toMatchObject({ type: 'InvalidParameter', retryable: false, task: 'live-migrate-servers' });
+    expect(migrateCalls()).toEqual([]);
+    expect(host('compute1').status).toBe('enabled');
+  });
+
+  it('waits for a server busy in another task state (Nova answers 409) and migrates it once that clears', async () => {
+    const [web1] = fake.world.serversOn('compute1');
+    fake.busyServer(web1!.id, 3); // a snapshot in progress for three polls
+    const run = await evacuate({ params: { reason: REASON, maxParallelMigrations: 1 } });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.attempts['live-migrate-servers']).toBe(1);
+    const statuses = migrateCalls().filter((r) => r.route.includes(web1!.id)).map((r) => r.status);
+    expect(statuses).toEqual([409, 409, 409, 202]);
+    expect(run.events.filter((e) => e.message === 'server web-1 is busy (task_state image_snapshot); waiting to migrate it')).toHaveLength(1);
+    expect(fake.world.serversOn('compute1')).toEqual([]);
+  });
+
+  it('gives up on a server still busy after migrationTimeoutSeconds with a retryable Conflict, after moving the others', async () => {
+    let skew = 0;
+    const clocked = driverFor(fake, {
+      now: () => Date.now() + skew,
+      sleep: async () => {
+        skew += 5_000;
+        fake.tick();
+      },
+    });
+    const [web1] = fake.world.serversOn('compute1');
+    fake.busyServer(web1!.id, 1_000_000);
+    const run = await evacuate({ drivers: { openstack: clocked }, params: { reason: REASON, migrationTimeoutSeconds: 60 } });
+    expect(run.status).toBe('MANUAL');
+    expect(run.failure).toMatchObject({ type: 'Conflict', retryable: true, attempt: 3 });
+    expect(run.failure!.message).toMatch(/^server web-1 is still busy \(task_state image_snapshot\) after 60 s; not migrated/);
+    expect(fake.world.serversOn('compute1').map((s) => s.name)).toEqual(['web-1']);
+    expect(host('compute1').status).toBe('enabled');
+  });
+
   it('stops at once when a server goes to ERROR, and still re-enables the service', async () => {
     const web = fake.world.serversOn('compute1')[0]!;
     fake.failMigration(web.id, 'error', 1);
-    const run = await drain({ params: { reason: REASON, maxParallelMigrations: 1 } });
+    const run = await evacuate({ params: { reason: REASON, maxParallelMigrations: 1 } });
     expect(run.status).toBe('MANUAL');
     expect(run.failure).toMatchObject({ type: 'ServerInError', retryable: false, attempt: 1 });
     expect(host('compute1').status).toBe('enabled');
@@ -160,27 +229,27 @@ describe('drain-compute-host', () => {
 
   it('refuses before moving anything when a server cannot be live-migrated', async () => {
     fake.world.addServer({ name: 'stopped-1', host: 'compute1', flavor: { name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }, vmState: 'stopped' });
-    const run = await drain();
+    const run = await evacuate();
     expect(run.failure).toMatchObject({ type: 'NotLiveMigratable', retryable: false });
     expect(run.failure?.message).toContain('stopped-1 (SHUTOFF)');
     expect(migrateCalls()).toEqual([]);
     expect(host('compute1').status).toBe('enabled');
   });
 
-  it('leaves a service that was disabled before the run disabled after a failed drain', async () => {
+  it('leaves a service that was disabled before the run disabled after a failed evacuation', async () => {
     Object.assign(host('compute1'), { status: 'disabled', disabledReason: 'broken disk' });
     fake.world.addServer({ name: 'stopped-1', host: 'compute1', flavor: { name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }, vmState: 'stopped' });
-    const run = await drain();
+    const run = await evacuate();
     expect(run.status).toBe('MANUAL');
     expect(host('compute1')).toMatchObject({ status: 'disabled', disabledReason: 'broken disk' });
     expect(serviceUpdates()).toEqual([]);
   });
 
   it('migrates the servers back when revertMigrations is set and verification keeps failing', async () => {
-    const run = await drain({
+    const run = await evacuate({
       params: { reason: REASON, revertMigrations: true },
       onEvent: (e) => {
-        // Someone boots a server onto the drained host behind our back.
+        // Someone boots a server onto the evacuated host behind our back.
         if (e.type === 'TASK_STARTED' && e.task === 'verify-host-empty' && e.attempt === 1) {
           fake.world.addServer({ name: 'intruder', host: 'compute1', flavor: { name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }, vmState: 'stopped' });
         }
@@ -196,9 +265,9 @@ describe('drain-compute-host', () => {
 
   it('resumes after a crash right after the disable without disabling twice', async () => {
     const crash = new AbortController();
-    const first = await drain({ crash: crash.signal, onEvent: (e) => e.message?.startsWith('disabled nova-compute') && crash.abort() });
+    const first = await evacuate({ crash: crash.signal, onEvent: (e) => e.message?.startsWith('disabled nova-compute') && crash.abort() });
     expect([first.status, first.crashedIn, first.results['disable-compute-service']]).toEqual(['CRASHED', 'disable-compute-service', undefined]);
-    const resumed = await drain({ completed: first.results, resumedTask: 'disable-compute-service' });
+    const resumed = await evacuate({ completed: first.results, resumedTask: 'disable-compute-service' });
     expect(resumed.status).toBe('SUCCEEDED');
     expect(resumed.results['disable-compute-service']!.service).toMatchObject({ disabledByUs: true });
     expect(serviceUpdates()).toHaveLength(1);
@@ -215,10 +284,10 @@ describe('drain-compute-host', () => {
       },
     });
     const params = { reason: REASON, maxParallelMigrations: 1 };
-    const first = await drain({ drivers: { openstack: crashing }, params, crash: crash.signal });
+    const first = await evacuate({ drivers: { openstack: crashing }, params, crash: crash.signal });
     expect([first.status, first.crashedIn]).toEqual(['CRASHED', 'live-migrate-servers']);
     expect(fake.world.migrations.map((m) => m.status)).toContain('completed');
-    const resumed = await drain({ params, completed: first.results, resumedTask: 'live-migrate-servers' });
+    const resumed = await evacuate({ params, completed: first.results, resumedTask: 'live-migrate-servers' });
     expect(resumed.status).toBe('SUCCEEDED');
     expect(serviceUpdates()).toHaveLength(1);
     const perServer = new Map<string, number>();
@@ -230,7 +299,7 @@ describe('drain-compute-host', () => {
   });
 
   it('calls no mutating endpoint in a dry run, and reports what would move', async () => {
-    const run = await drain({ dryRun: true });
+    const run = await evacuate({ dryRun: true });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.skipped).toEqual(['disable-compute-service', 'live-migrate-servers']);
     expect(fake.mutatingRequests()).toEqual([]);
@@ -241,7 +310,7 @@ describe('drain-compute-host', () => {
   });
 
   it('rejects a run without a reason before touching Nova', async () => {
-    await expect(drain({ params: {} })).rejects.toThrow('parameter reason is required');
+    await expect(evacuate({ params: {} })).rejects.toThrow('parameter reason is required');
     expect(fake.requests).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 import { TaskError, type WorkflowDefinition } from '../types.js';
+import { runCommand } from './run-command.js';
 
 /**
  * Built-in workflows that need no external system: `noop` (benchmarks measure the engine's own cost with
  * it), `echo-facts` (the smallest audit: computes a fact from the target and writes it back as a variable),
- * and `test-remediation` (exercises retries, revert and failure handling end to end; not for production).
+ * `test-remediation` (exercises retries, revert and failure handling end to end; not for production), and
+ * `run-command` (runs an operator's executable on the gateway host per target; see ./run-command.ts).
  */
 
 /** AUDIT with one task that does nothing: the engine's overhead per target, nothing else. */
@@ -69,4 +71,4 @@ export const testRemediation: WorkflowDefinition = {
   ],
 };
 
-export const builtinDefinitions: WorkflowDefinition[] = [noop, echoFacts, testRemediation];
+export const builtinDefinitions: WorkflowDefinition[] = [noop, echoFacts, testRemediation, runCommand];

@@ -32,6 +32,8 @@ const MAX_GROUP = 200;
 interface Pending {
   input: EventInput;
   alsoInTx?: (em: EntityManager) => Promise<void>;
+  /** A write that commits with this event but may share the transaction with other events. */
+  withWrite?: (em: EntityManager) => Promise<void>;
   resolve(e: EventRecord): void;
   reject(err: unknown): void;
 }
@@ -41,7 +43,9 @@ interface Pending {
  * is called, are written to the store (fenced by the lease), and only then published on `run:<id>`, so
  * pub/sub order equals sequence order and a subscriber can always replay what it missed. Events emitted
  * while a write is under way are written together in the next transaction (one commit for many targets'
- * events); an event with `alsoInTx` gets a transaction of its own.
+ * events); an event with `alsoInTx` gets a transaction of its own. State changes that have an event
+ * (a target's status, a task's state) are written with it by {@link RunEventLog.record}, in the same
+ * transaction, so a crash never leaves a change without its event, or an event without its change.
  */
 export class RunEventLog {
   private readonly queue: Pending[] = [];
@@ -66,6 +70,17 @@ export class RunEventLog {
   emit(input: EventInput, alsoInTx?: (em: EntityManager) => Promise<void>): Promise<EventRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, alsoInTx, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  /**
+   * Persists `write` and the event in one transaction (which may also carry other events and their
+   * writes: they commit or fail together), then publishes the event. Rejects like {@link emit}.
+   */
+  record(input: EventInput, write: (em: EntityManager) => Promise<void>): Promise<EventRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, withWrite: write, resolve, reject });
       void this.drain();
     });
   }
@@ -106,12 +121,15 @@ export class RunEventLog {
       data: bounded(input.data),
     }));
     const alsoInTx = group[0]!.alsoInTx;
-    if (events.length === 1 && !alsoInTx) {
+    if (events.length === 1 && !alsoInTx && !group[0]!.withWrite) {
       // Alone in the store's write queue on SQLite, so it never joins another writer's open transaction.
       await store.exclusive(() => store.insertEvent(store.ds.manager, owner, events[0]!));
     } else {
       await store.tx(async (em) => {
-        for (const e of events) await store.insertEvent(em, owner, e);
+        for (const [i, e] of events.entries()) {
+          await store.insertEvent(em, owner, e);
+          await group[i]!.withWrite?.(em);
+        }
         await alsoInTx?.(em);
       });
     }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../src/logger.js';
 import type { PubSub } from '../../src/pubsub.js';
 import type { WorkflowRegistry } from '../registry.js';
@@ -42,7 +43,11 @@ export class RunExecutor {
   private readonly parkAc = new AbortController();
   private graceTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: ExecutorDeps, private run: RunRecord, private readonly def: WorkflowDefinition) {}
+  constructor(private readonly deps: ExecutorDeps, private run: RunRecord, private readonly def: WorkflowDefinition) {
+    // Every running task listens to these run-wide signals (timeouts, backoff sleeps): a few listeners per
+    // concurrent target, removed when it ends. Not a leak, so no warning up to that many.
+    setMaxListeners(Math.max(10, run.maxConcurrency * 4 + 10), this.cancelAc.signal, this.hardAc.signal, this.parkAc.signal);
+  }
 
   get runId(): number {
     return this.run.id;

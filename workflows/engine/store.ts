@@ -152,12 +152,13 @@ export class RunStore {
     }
   }
 
-  /** Updates one target while `owner` holds its run. */
-  async updateTarget(owner: string, runId: number, targetId: number, patch: TargetPatch): Promise<void> {
-    const res = await exclusiveWrite(this.ds, () => this.ds.createQueryBuilder().update(WorkflowTargetRow).set(patch)
+  /** Updates one target while `owner` holds its run; in `em`'s transaction when given (e.g. with the event it goes with). */
+  async updateTarget(owner: string, runId: number, targetId: number, patch: TargetPatch, em?: EntityManager): Promise<void> {
+    const update = (m: EntityManager) => m.createQueryBuilder().update(WorkflowTargetRow).set(patch)
       .where('id = :targetId', { targetId })
       .andWhere('run_id IN (SELECT r.id FROM workflow_runs r WHERE r.id = :runId AND r.owner = :owner)', { runId, owner })
-      .execute());
+      .execute();
+    const res = em ? await update(em) : await exclusiveWrite(this.ds, () => update(this.ds.manager));
     if ((res.affected ?? 0) !== 1) throw new LeaseLostError(runId);
   }
 

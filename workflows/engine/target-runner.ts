@@ -39,7 +39,7 @@ type Outcome = { kind: 'ok'; result: Record<string, unknown> } | { kind: 'failed
  * crash runs again with `resumed: true`), each retried per its policy with backoff; when one exhausts
  * its retries, completed tasks are reverted in reverse order and the target becomes FAILED or MANUAL
  * (MANUAL too when a revert fails). After a cancellation it stops between tasks and reverts (REVERTED).
- * Every state change is persisted before its event. Throws ParkedError or LeaseLostError to abandon.
+ * Every state change is persisted together with its event (one transaction). Throws ParkedError or LeaseLostError to abandon.
  */
 export async function runTarget(env: RunEnv, target: TargetRecord): Promise<TargetStatus> {
   const { def, run } = env;
@@ -50,18 +50,30 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
 
   /** Written with the next save (the move to RUNNING rides along with the first task's start). */
   let carried: TargetPatch = {};
-  const save = async (patch: TargetPatch) => {
+  /** The patch as it stands now (task states serialised at call time). */
+  const patchOf = (patch: TargetPatch): TargetPatch => {
     if (env.parked.aborted) throw new ParkedError();
     const all = { ...carried, ...patch, ...(states ? { tasks: JSON.stringify(states) } : {}) };
     carried = {};
-    await env.store.updateTarget(env.owner, run.id, target.id, all);
+    return all;
+  };
+  /** A state change without an event (a revert starting). */
+  const save = async (patch: TargetPatch) => {
+    await env.store.updateTarget(env.owner, run.id, target.id, patchOf(patch));
   };
   const emit = (e: Omit<EventInput, 'target'>) => env.events.emit({ ...e, target: ref });
+  /** A state change and its event, in one transaction: a crash keeps both or neither. */
+  const saveAndEmit = async (patch: TargetPatch, e: Omit<EventInput, 'target'>) => {
+    const all = patchOf(patch);
+    await env.events.record({ ...e, target: ref }, (em) => env.store.updateTarget(env.owner, run.id, target.id, all, em));
+  };
   const finish = async (to: TargetStatus, type: WorkflowEventType, failure: FailureRecord | null, data?: unknown) => {
     targetTransition(status, to);
     status = to;
-    await save({ status: to, finishedAt: env.clock.now(), ...(failure ? { lastError: JSON.stringify(failure) } : {}) });
-    await emit({ type, message: failure ? `${failure.type}: ${failure.message}` : null, data: failure ? { failure, ...(data as object) } : data });
+    await saveAndEmit(
+      { status: to, finishedAt: env.clock.now(), ...(failure ? { lastError: JSON.stringify(failure) } : {}) },
+      { type, message: failure ? `${failure.type}: ${failure.message}` : null, data: failure ? { failure, ...(data as object) } : data },
+    );
     return to;
   };
   const taskContext = (i: number, attempt: number, resumed: boolean, signal: AbortSignal, inputs: Record<string, unknown>): TaskContext => ({
@@ -94,14 +106,12 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
           task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, [[env.parked, abortReasons.parked]]);
         s.status = 'REVERTED';
         reverted += 1;
-        await save({});
-        await emit({ type: 'TASK_REVERTED', task: task.name, attempt: s.attempt });
+        await saveAndEmit({}, { type: 'TASK_REVERTED', task: task.name, attempt: s.attempt });
       } catch (err) {
         if (err instanceof ParkedError || env.parked.aborted) throw new ParkedError();
         s.status = 'REVERT_FAILED';
         s.failure = toFailure(err, env.registry.retryPolicy(def.name, j), task.name, s.attempt);
-        await save({});
-        await emit({ type: 'TASK_FAILED', task: task.name, attempt: s.attempt, message: `revert failed: ${s.failure.message}`, data: { phase: 'revert', failure: s.failure } });
+        await saveAndEmit({}, { type: 'TASK_FAILED', task: task.name, attempt: s.attempt, message: `revert failed: ${s.failure.message}`, data: { phase: 'revert', failure: s.failure } });
         return { reverted, revertFailed: true };
       }
     }
@@ -138,8 +148,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
       s.status = 'RUNNING';
       s.attempt = attempt;
       delete s.failure;
-      await save({ attempts: attempt });
-      await emit({ type: 'TASK_STARTED', task: task.name, attempt, data: resumed ? { resumed: true } : null });
+      await saveAndEmit({ attempts: attempt }, { type: 'TASK_STARTED', task: task.name, attempt, data: resumed ? { resumed: true } : null });
       try {
         const result = await invoke((signal) => task.execute(taskContext(i, attempt, resumed, signal, inputs)), task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, [
           [env.hardStop, abortReasons.cancelled],
@@ -148,8 +157,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
         if (result != null && (typeof result !== 'object' || Array.isArray(result))) throw new TypeError(`execute of '${task.name}' must return an object or nothing`);
         s.status = 'SUCCEEDED';
         s.result = (result ?? {}) as Record<string, unknown>;
-        await save({});
-        await emit({ type: 'TASK_SUCCEEDED', task: task.name, attempt });
+        await saveAndEmit({}, { type: 'TASK_SUCCEEDED', task: task.name, attempt });
         return { kind: 'ok', result: s.result };
       } catch (err) {
         if (err instanceof ParkedError || env.parked.aborted) throw new ParkedError();
@@ -159,8 +167,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
           const delayMs = backoffMs(policy, attempt);
           s.status = 'PENDING';
           s.failure = failure;
-          await save({});
-          await emit({ type: 'TASK_RETRYING', task: task.name, attempt, message: failure.message, data: { failure, delayMs } });
+          await saveAndEmit({}, { type: 'TASK_RETRYING', task: task.name, attempt, message: failure.message, data: { failure, delayMs } });
           await env.clock.sleep(delayMs, env.cancelled);
           if (env.parked.aborted) throw new ParkedError();
           if (env.cancelled.aborted) return { kind: 'cancelled' };
@@ -177,8 +184,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
     const s = states[i]!;
     s.status = 'FAILED';
     s.failure = failure;
-    await save({ lastError: JSON.stringify(failure) });
-    await emit({ type: 'TASK_FAILED', task: s.name, attempt: s.attempt, message: failure.message, data: { failure } });
+    await saveAndEmit({ lastError: JSON.stringify(failure) }, { type: 'TASK_FAILED', task: s.name, attempt: s.attempt, message: failure.message, data: { failure } });
     return { kind: 'failed', failure };
   };
 
@@ -195,8 +201,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
     if (env.cancelled.aborted) return windDown(i);
     if (run.dryRun && !task.safeInDryRun) {
       s.status = 'SKIPPED';
-      await save({});
-      await emit({ type: 'TASK_SKIPPED', task: task.name, message: `dry run: would execute ${task.name}`, data: { dryRun: true } });
+      await saveAndEmit({}, { type: 'TASK_SKIPPED', task: task.name, message: `dry run: would execute ${task.name}`, data: { dryRun: true } });
       continue;
     }
     const outcome = await execute(i, inputs);

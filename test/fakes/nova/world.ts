@@ -118,6 +118,8 @@ export class FakeWorld {
   readonly servers: FakeServer[] = [];
   readonly migrations: FakeMigration[] = [];
   readonly migrationFaults = new Map<string, MigrationFault>();
+  /** Servers held in a task state (a snapshot, a resize...) for this many more ticks; see {@link FakeWorld.holdTaskState}. */
+  readonly taskStateHolds = new Map<string, { taskState: string; ticks: number }>();
   /** The project servers belong to unless seeded otherwise. */
   readonly projectId: string;
   private nextMigrationId = 1;
@@ -138,7 +140,7 @@ export class FakeWorld {
       ...seed,
       allocationRatios: { ...DEFAULT_RATIOS, ...seed.allocationRatios },
       hypervisorId: randomUUID(), hypervisorIntId: index + 1, serviceId: randomUUID(), serviceIntId: index + 10,
-      hostIp: `192.168.0.${index + 10}`, forcedDown: false, updatedAt: this.now(), rpGeneration: 1,
+      hostIp: `192.168.${Math.floor((index + 10) / 250)}.${(index + 10) % 250}`, forcedDown: false, updatedAt: this.now(), rpGeneration: 1,
     };
     this.hosts.push(host);
     return host;
@@ -236,8 +238,30 @@ export class FakeWorld {
     return this.migrations.filter((m) => ['queued', 'preparing', 'running'].includes(m.status));
   }
 
-  /** Advances every unfinished live migration by one step. */
+  /**
+   * Puts a server in a task state other than `migrating` (e.g. `image_snapshot` while a snapshot is taken)
+   * for `ticks` ticks. Meanwhile its status stays what its vm_state says (ACTIVE), and os-migrateLive
+   * answers 409 "Cannot 'os-migrateLive' instance ... while it is in task_state ...", as Nova's
+   * check_instance_state does. The task state clears on the `ticks`-th tick.
+   */
+  holdTaskState(server: FakeServer, taskState: string, ticks: number): void {
+    if (taskState === 'migrating') throw new Error('fake nova: use os-migrateLive for a migrating server');
+    server.taskState = taskState;
+    server.updatedAt = this.now();
+    this.taskStateHolds.set(server.id, { taskState, ticks });
+  }
+
+  /** Advances every unfinished live migration by one step, and the task states held by {@link holdTaskState}. */
   tick(): void {
+    for (const [id, hold] of this.taskStateHolds) {
+      if (--hold.ticks > 0) continue;
+      this.taskStateHolds.delete(id);
+      const server = this.server(id);
+      if (server && server.taskState === hold.taskState) {
+        server.taskState = null;
+        server.updatedAt = this.now();
+      }
+    }
     for (const m of this.migrations) {
       if (!IN_PROGRESS.includes(m.status)) continue;
       const server = this.server(m.serverId)!;

@@ -12,7 +12,44 @@ export interface UsedTotal {
   used: number;
 }
 
-/** What the audit provides as `facts` (and writes back as the `audit.capacity` variable). */
+/**
+ * What the audit provides as `capacity` and writes back as the device variable `capacity`: flat numbers
+ * operators search (`capacity.memory_mb_available`, `capacity.running_vms`...). Physical amounts, as Nova
+ * reports them: `*_available` is total minus used (no overcommit; Placement's schedulable capacity, with
+ * allocation ratios, is in {@link CapacityDetails}). Memory `used` includes the host's reserved memory.
+ * Holds no timestamp, so auditing an unchanged host writes (and records) nothing.
+ */
+export interface CapacitySummary {
+  host: string;
+  /** `up` unless a node of the host is down. */
+  state: string;
+  /** The nova-compute service: `enabled` or `disabled`. */
+  service_status: string;
+  /** Where the numbers came from: Nova hypervisors (microversion <= 2.87) or Placement. */
+  source: 'nova' | 'placement';
+  vcpus: number;
+  vcpus_used: number;
+  vcpus_available: number;
+  memory_mb: number;
+  memory_mb_used: number;
+  memory_mb_available: number;
+  disk_gb: number;
+  disk_gb_used: number;
+  disk_gb_available: number;
+  running_vms: number;
+}
+
+/** What the audit provides as `details` and writes back as the device variable `capacity_details`. */
+export interface CapacityDetails {
+  hypervisor_hostnames: string[];
+  service: { status: string; state: string | null; disabled_reason: string | null; forced_down: boolean | null };
+  /** Placement's view per resource class (allocation ratios applied), summed over the host's nodes. */
+  placement: Record<string, { total: number; reserved: number; allocation_ratio: number; capacity: number; used: number; available: number; max_unit: number }>;
+  /** Present when the run's `includeServers` is true. */
+  servers?: Array<{ id: string; name: string; status: string; vcpus: number | null; ram_mb: number | null }>;
+}
+
+/** Everything the audit gathers about one host (the source of {@link CapacitySummary} and {@link CapacityDetails}). */
 export interface HypervisorFacts {
   host: string;
   hypervisorHostnames: string[];
@@ -30,21 +67,21 @@ export interface HypervisorFacts {
   placement: Record<string, ResourceCapacity>;
   /** Present when the run's `includeServers` is true. */
   servers?: Array<{ id: string; name: string; status: string; vcpus: number | null; ramMb: number | null }>;
-  collectedAt: string;
 }
 
 const paramsSchema = z.looseObject({ includeServers: z.boolean().default(false) });
 
 /**
  * Gathers, for the target's compute host: its nova-compute service state, vcpus/memory/disk used vs total,
- * running VMs and Placement capacity. Costs about 5 + 2 per node calls (+1 per extra page of servers).
+ * running VMs and Placement capacity, and provides them as `capacity` ({@link CapacitySummary}) and
+ * `details` ({@link CapacityDetails}). Costs about 5 + 2 per node calls (+1 per extra page of servers).
  * At compute microversions from 2.88 Nova no longer reports capacity, so totals and usage come from
- * Placement (reserved memory added to `used`, to match Nova's older numbers). Read-only, so safe in dry
- * runs and on resumption.
+ * Placement inventories and usages (reserved memory added to `used`, to match Nova's older numbers).
+ * Read-only, so safe in dry runs and on resumption.
  */
 export const collectHypervisorFacts: TaskDefinition = {
   name: 'collect-hypervisor-facts',
-  provides: ['facts'],
+  provides: ['capacity', 'details'],
   safeInDryRun: true,
   timeoutMs: 60_000,
   async execute(ctx) {
@@ -66,12 +103,47 @@ export const collectHypervisorFacts: TaskDefinition = {
       ...(includeServers
         ? { servers: servers.map((s) => ({ id: s.id, name: s.name, status: s.status, vcpus: s.flavor.vcpus, ramMb: s.flavor.ramMb })) }
         : {}),
-      collectedAt: new Date(driver.now()).toISOString(),
     };
-    await ctx.log(`collected capacity of ${host}`, { vcpus: facts.vcpus, memoryMb: facts.memoryMb, runningVms: facts.runningVms });
-    return { facts };
+    const capacity = summarise(facts);
+    await ctx.log(`collected capacity of ${host}`, capacity);
+    return { capacity, details: detailsOf(facts) };
   },
 };
+
+/** The flat, searchable summary of a host's facts. */
+export function summarise(facts: HypervisorFacts): CapacitySummary {
+  return {
+    host: facts.host,
+    state: facts.state,
+    service_status: facts.service.status,
+    source: facts.capacitySource,
+    vcpus: facts.vcpus.total,
+    vcpus_used: facts.vcpus.used,
+    vcpus_available: Math.max(0, facts.vcpus.total - facts.vcpus.used),
+    memory_mb: facts.memoryMb.total,
+    memory_mb_used: facts.memoryMb.used,
+    memory_mb_available: Math.max(0, facts.memoryMb.total - facts.memoryMb.used),
+    disk_gb: facts.diskGb.total,
+    disk_gb_used: facts.diskGb.used,
+    disk_gb_available: Math.max(0, facts.diskGb.total - facts.diskGb.used),
+    running_vms: facts.runningVms,
+  };
+}
+
+function detailsOf(facts: HypervisorFacts): CapacityDetails {
+  const s = facts.service;
+  return {
+    hypervisor_hostnames: facts.hypervisorHostnames,
+    service: { status: s.status, state: s.state, disabled_reason: s.disabledReason, forced_down: s.forcedDown },
+    placement: Object.fromEntries(
+      Object.entries(facts.placement).map(([rc, c]) => [
+        rc,
+        { total: c.total, reserved: c.reserved, allocation_ratio: c.allocationRatio, capacity: c.capacity, used: c.used, available: c.available, max_unit: c.maxUnit },
+      ]),
+    ),
+    ...(facts.servers ? { servers: facts.servers.map((v) => ({ id: v.id, name: v.name, status: v.status, vcpus: v.vcpus, ram_mb: v.ramMb })) } : {}),
+  };
+}
 
 /** Placement capacity of each node's resource provider, summed per resource class. */
 async function placementOf(driver: OpenStackDriver, hypervisors: Hypervisor[], signal: AbortSignal): Promise<Record<string, ResourceCapacity>> {

@@ -95,20 +95,28 @@ export function disabledReasonFor(reason: string, runId: string): string {
 }
 
 /**
- * Runs `work` over `items` with at most `limit` in flight. After the first failure no new item starts;
- * the ones in flight finish. Resolves with every failure (empty when all succeeded), in start order.
+ * Runs `work` over `items` with at most `limit` in flight. After a failure for which `stopOn` is true
+ * (by default any) no new item starts; the ones in flight finish. Resolves with every failure (empty
+ * when all succeeded), in start order.
  */
-export async function boundedPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<Array<{ item: T; error: unknown }>> {
+export async function boundedPool<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stopOn: (error: unknown) => boolean = () => true,
+): Promise<Array<{ item: T; error: unknown }>> {
   const failures: Array<{ item: T; error: unknown; index: number }> = [];
+  let stopped = false;
   let next = 0;
   const runner = async () => {
-    while (next < items.length && failures.length === 0) {
+    while (next < items.length && !stopped) {
       const index = next++;
       const item = items[index]!;
       try {
         await work(item);
       } catch (error) {
         failures.push({ item, error, index });
+        if (stopOn(error)) stopped = true;
       }
     }
   };

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { openstackError, waitForLiveMigration, type OpenStackDriver, type Server } from '../../drivers/openstack.js';
+import { pause } from '../../drivers/openstack/http.js';
 import { TaskError, type TaskContext, type TaskDefinition } from '../../types.js';
 import { boundedPool, disabledServiceInput, openstackDriver, readParams } from './common.js';
 import { reenableIfOurs } from './disable-compute-service.js';
@@ -19,22 +20,34 @@ const paramsSchema = z.looseObject({
   maxParallelMigrations: z.number().int().min(1).max(32).default(2),
   migrationTimeoutSeconds: z.number().int().min(1).default(1800),
   revertMigrations: z.boolean().default(false),
+  destinations: z.array(z.string().trim().min(1, 'destination host names must not be empty')).max(1000).optional(),
 });
 
 /** Server states os-migrateLive accepts (vm_state active/paused) plus one already migrating. */
 const MOVABLE = ['ACTIVE', 'PAUSED', 'MIGRATING'];
 
 /**
- * Live-migrates every server on the host (all projects) with `host: null` (the scheduler picks) and
- * `block_migration: "auto"`, at most `maxParallelMigrations` at a time, polling each until it ends.
- * Provides `migrated`: every server moved off the host since the service was disabled, this attempt's
- * and (on a retry or resumption) earlier ones', read back from /os-migrations.
+ * Live-migrates every server on the host (all projects) with `block_migration: "auto"`, at most
+ * `maxParallelMigrations` at a time, polling each until it ends. Destinations: with `destinations`
+ * (compute host names; the target's own host is left out) servers go to them round-robin in listing
+ * order; without, `host: null` lets the scheduler choose. Provides `migrated`: every server moved off the
+ * host since the service was disabled, this attempt's and (on a retry or resumption) earlier ones', read
+ * back from /os-migrations.
  *
- * Checks the world first on every attempt, which covers `ctx.resumed`: servers already gone are not
- * listed, and a server already MIGRATING (started before a crash) is waited for, never migrated twice.
- * Refuses up front (`NotLiveMigratable`, not retryable) when a server cannot be live-migrated (SHUTOFF,
- * ERROR, locked...), before moving anything. After a failure it starts no new migration, lets the ones in
- * flight finish, and throws the first failure (a non-retryable one first) with all of them in `details`.
+ * Checks the world first on every attempt, which covers `ctx.resumed` and retries: servers already gone
+ * are not listed (a retry migrates only what is left), and a server already MIGRATING (started before a
+ * crash) is waited for, never migrated twice. Refuses up front (`NotLiveMigratable`, not retryable) when a
+ * server cannot be live-migrated (SHUTOFF, ERROR, locked...), before moving anything.
+ *
+ * A server busy with another operation (Nova answers 409 while its task_state is set, e.g. during a
+ * snapshot) is waited for, polling every `pollIntervalMs`, and the migration is requested again once the
+ * task state clears; still busy after `migrationTimeoutSeconds` it fails with a retryable `Conflict`.
+ *
+ * A failed migration that left the server intact on the host (`MigrationFailed`, `MigrationTimeout`,
+ * `Conflict`: retryable) does not stop the others; the task then fails with that error once the rest are
+ * done, and the engine retries the task per its policy, which migrates only the servers still there. A
+ * non-retryable failure (a server in ERROR...) stops new migrations at once. The failure's details list
+ * every failed migration, the servers moved, and `serversRemaining` on the host.
  *
  * Revert: nothing by default, the servers stay where they went. With `revertMigrations: true` it first
  * re-enables the service (if this run disabled it; the scheduler refuses a disabled host) and then
@@ -61,13 +74,24 @@ export const liveMigrateServers: TaskDefinition = {
         { host, servers: stuck.map((s) => ({ id: s.id, name: s.name, status: s.status, locked: s.locked })) },
       );
     }
-    await ctx.log(`moving ${servers.length} server(s) off ${host}, ${params.maxParallelMigrations} at a time`, { resumed: ctx.resumed });
-    const moved: MigratedServer[] = [];
-    const failures = await boundedPool(servers, params.maxParallelMigrations, async (server) => {
-      moved.push(await moveOne(ctx, driver, server, host, null, params.migrationTimeoutSeconds));
+    const destinations = params.destinations?.filter((d) => d !== host);
+    if (destinations && !destinations.length) {
+      throw openstackError('InvalidParameter', `parameter destinations: no destination other than ${host} itself`, false, { host, destinations: params.destinations });
+    }
+    const plan = servers.map((server, i) => ({ server, to: destinations ? destinations[i % destinations.length]! : null }));
+    await ctx.log(`moving ${servers.length} server(s) off ${host}, ${params.maxParallelMigrations} at a time${destinations ? ` to ${destinations.join(', ')}` : ''}`, {
+      resumed: ctx.resumed, attempt: ctx.attempt, servers: servers.map((s) => s.name),
     });
+    const moved: MigratedServer[] = [];
+    const failures = await boundedPool(plan, params.maxParallelMigrations, async ({ server, to }) => {
+      moved.push(await moveOne(ctx, driver, server, host, to, params.migrationTimeoutSeconds));
+    }, (error) => !(error instanceof TaskError && error.retryable));
     const migrated = await withEarlierMoves(ctx, driver, host, since, moved);
-    if (failures.length) throw summarise(failures, host, migrated);
+    if (failures.length) {
+      const movedIds = new Set(moved.map((m) => m.id));
+      const remaining = servers.filter((s) => !movedIds.has(s.id)).map((s) => ({ id: s.id, name: s.name }));
+      throw summarise(failures.map((f) => ({ item: f.item.server, error: f.error })), host, migrated, remaining);
+    }
     return { migrated };
   },
   async revert(ctx) {
@@ -84,17 +108,16 @@ export const liveMigrateServers: TaskDefinition = {
       if (server.host !== m.to) return; // moved again since; not ours to move back
       await moveOne(ctx, driver, server, m.to, m.from, params.migrationTimeoutSeconds);
     });
-    if (failures.length) throw summarise(failures, 'their new hosts', []);
+    if (failures.length) throw summarise(failures, 'their new hosts', [], []);
   },
 };
 
 /** Starts (unless already running) and waits for one live migration; resolves with where it went. */
 async function moveOne(ctx: TaskContext, driver: OpenStackDriver, server: Server, from: string, to: string | null, timeoutSeconds: number): Promise<MigratedServer> {
-  if (server.taskState === 'migrating') {
+  if (server.taskState === 'migrating' || (await requestMigration(ctx, driver, server, to, timeoutSeconds)) === 'already-migrating') {
     await ctx.log(`server ${server.name} is already migrating; waiting for it`, { serverId: server.id });
   } else {
-    await driver.nova.liveMigrate(server.id, to, ctx.signal);
-    await ctx.log(`live-migrating server ${server.name} from ${from}${to ? ` to ${to}` : ''}`, { serverId: server.id });
+    await ctx.log(`live-migrating server ${server.name} from ${from}${to ? ` to ${to}` : ''}`, { serverId: server.id, to });
   }
   const outcome = await waitForLiveMigration(driver.nova, server.id, from, {
     signal: ctx.signal,
@@ -103,6 +126,41 @@ async function moveOne(ctx: TaskContext, driver: OpenStackDriver, server: Server
   });
   await ctx.log(`server ${server.name} is now on ${outcome.to}`, { serverId: server.id, migration: outcome.migration?.uuid ?? null });
   return { id: server.id, name: server.name, from, to: outcome.to };
+}
+
+/**
+ * POST os-migrateLive; on Nova's 409 for a server busy with another operation (task_state set), waits
+ * for the task state to clear and asks again, until `timeoutSeconds` have passed (then a retryable
+ * `Conflict`). A 409 because the server is locked, or not in a state that can move, is `NotLiveMigratable`.
+ * Resolves `already-migrating` when the server turns out to be migrating already (a request whose answer
+ * was lost, or another operator's).
+ */
+async function requestMigration(ctx: TaskContext, driver: OpenStackDriver, server: Server, to: string | null, timeoutSeconds: number): Promise<'started' | 'already-migrating'> {
+  const deadline = driver.now() + timeoutSeconds * 1000;
+  for (let waits = 0; ; waits++) {
+    try {
+      await driver.nova.liveMigrate(server.id, to, ctx.signal);
+      return 'started';
+    } catch (err) {
+      if (!(err instanceof TaskError) || err.type !== 'Conflict') throw err;
+      const now = await driver.nova.getServer(server.id, ctx.signal);
+      if (now.taskState === 'migrating') return 'already-migrating';
+      if (now.locked || !MOVABLE.includes(now.status)) {
+        throw openstackError('NotLiveMigratable', `server ${server.name} cannot be live-migrated (${now.status}${now.locked ? ', locked' : ''}): ${err.message}`, false, {
+          serverId: server.id, status: now.status, locked: now.locked,
+        });
+      }
+      if (driver.now() >= deadline) {
+        throw openstackError('Conflict', `server ${server.name} is still busy (task_state ${now.taskState ?? 'none'}) after ${timeoutSeconds} s; not migrated`, true, {
+          serverId: server.id, taskState: now.taskState, waits,
+        });
+      }
+      if (waits === 0) {
+        await ctx.log(`server ${server.name} is busy (task_state ${now.taskState ?? 'none'}); waiting to migrate it`, { serverId: server.id, taskState: now.taskState, conflict: err.message });
+      }
+      await pause(driver.effects, driver.pollIntervalMs, ctx.signal);
+    }
+  }
 }
 
 /**
@@ -122,7 +180,12 @@ async function withEarlierMoves(ctx: TaskContext, driver: OpenStackDriver, host:
   return [...byId.values()];
 }
 
-function summarise(failures: Array<{ item: { id: string; name: string }; error: unknown }>, host: string, migrated: MigratedServer[]): TaskError {
+function summarise(
+  failures: Array<{ item: { id: string; name: string }; error: unknown }>,
+  host: string,
+  migrated: MigratedServer[],
+  serversRemaining: Array<{ id: string; name: string }>,
+): TaskError {
   const records = failures.map(({ item, error }) => ({
     serverId: item.id,
     name: item.name,
@@ -133,5 +196,6 @@ function summarise(failures: Array<{ item: { id: string; name: string }; error: 
   const first = failures.find((f) => f.error instanceof TaskError && !f.error.retryable) ?? failures[0]!;
   const base = first.error instanceof TaskError ? first.error : new TaskError(String(first.error), 'Error', true);
   const message = failures.length === 1 ? base.message : `${failures.length} migrations off ${host} failed; first: ${base.message}`;
-  return new TaskError(message, base.type, base.retryable, { failures: records, migrated });
+  const left = serversRemaining.length ? ` (${serversRemaining.length} server(s) remain on ${host}: ${serversRemaining.map((r) => r.name).join(', ')})` : '';
+  return new TaskError(message + left, base.type, base.retryable, { failures: records, migrated, serversRemaining });
 }
