@@ -25,7 +25,7 @@ import { loadConfigFile } from './config-file.js';
 import { buildSources } from '../sources/registry.js';
 import { Catalog } from './inventory/catalog.js';
 import { FederatedSource } from './inventory/federated-source.js';
-import { createDataSource, openStore } from './store/data-source.js';
+import { createDataSource, openStore, refreshStatistics } from './store/data-source.js';
 import { createObservability } from './observability/index.js';
 import { mountGraphiql } from './graphiql/index.js';
 import { sqlScope, type SqlTally } from './store/sql-counter.js';
@@ -140,6 +140,8 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     throw err;
   }
   const obs = createObservability(config, { logger, ds });
+  const statistics = setInterval(() => refreshStatistics(ds).catch((err) => logger.warn({ err }, 'refreshing statistics failed')), 3_600_000);
+  statistics.unref();
   observeSource = (source, op, ms, ok) => obs.sourceCall(source, op, ms, ok);
   if (!boot && config.bootstrapKey) logger.info('CRATON_BOOTSTRAP_KEY ignored: the store already has users');
 
@@ -295,6 +297,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         await apollo.stop();
         await new Promise<void>((r) => wsServer.close(() => r()));
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        clearInterval(statistics);
         await workflows.stop();
         await pubsub.close();
         await catalog.close();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { dialectOf } from '../store/data-source.js';
+import { dialectOf, refreshStatistics } from '../store/data-source.js';
+import { sqlScope } from '../store/sql-counter.js';
 import { runChunk, type ChunkContext } from './chunk.js';
 import { Hierarchy, type Ref } from './hierarchy.js';
 import { identify, identityKey, normalize, RowError, type NormalRecord } from './normalize.js';
@@ -108,6 +109,8 @@ export async function importFleet(ds: DataSource, opts: ImportOptions): Promise<
   await flush();
   summary.elapsedMs = Date.now() - started;
   progress();
+  // New rows: fresh planner statistics (outside the caller's SQL tally: it is upkeep, not the import's cost).
+  if (!dryRun && summary.created + summary.updated > 0) await sqlScope.exit(() => refreshStatistics(ds));
   return summary;
 }
 

@@ -1,4 +1,5 @@
 import { NotFoundError, type CratonError } from '../errors.js';
+import { yieldToIo } from '../store/transaction.js';
 import { fromGlobalId, REFERENCE_SOURCE, toGlobalId } from '../ids.js';
 import { DeviceRow } from '../store/entities.js';
 import { deviceCriteria, listDevices, type Catalog, type DeviceFilter, type DeviceModel } from './catalog.js';
@@ -41,6 +42,7 @@ export async function resolveTargets(
   const listing: Scope = { ...scope, notices };
   const out: TargetDeviceRecord[] = [];
   for (let after: string | null = null; ;) {
+    await yieldToIo(); // between pages: a large run's planning must not starve other requests
     const page = await listDevices(listing, catalog, { first: PAGE, after, filter });
     if (notices.length) throw notices[0]!;
     const nodes = page.edges.map((e) => e.node);

@@ -44,6 +44,10 @@ export function createDataSource(store: StoreConfig, extras: DataSourceExtras): 
           prepareDatabase: (db: { function: (name: string, opts: object, fn: (...a: never[]) => unknown) => void; pragma: (s: string) => unknown }) => {
             db.pragma('busy_timeout = 5000');
             db.pragma('synchronous = NORMAL');
+            // Planner statistics: without them SQLite picks the tenancy index (project_id) over primary keys
+            // and a page costs a scan of the project. analysis_limit keeps ANALYZE cheap on large stores.
+            db.pragma('analysis_limit = 1000');
+            db.pragma('optimize = 0x10002');
             for (const [name, fn] of Object.entries(extras.sqliteFunctions ?? {})) db.function(name, { deterministic: true }, fn);
           },
         }
@@ -64,4 +68,12 @@ export function createDataSource(store: StoreConfig, extras: DataSourceExtras): 
 export async function openStore(ds: DataSource): Promise<void> {
   if (!ds.isInitialized) await ds.initialize();
   await ds.runMigrations({ transaction: 'all' });
+}
+
+/**
+ * Refreshes SQLite's planner statistics (`PRAGMA optimize`: cheap, analyses only what changed a lot);
+ * InnoDB keeps its own. Called after bulk imports and hourly by the gateway.
+ */
+export async function refreshStatistics(ds: DataSource): Promise<void> {
+  if (dialectOf(ds) === 'sqlite') await ds.query('PRAGMA optimize');
 }

@@ -7,10 +7,18 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 const queues = new WeakMap<DataSource, Promise<unknown>>();
 
-/** Runs `fn` alone among the store's writers on SQLite (at once on MySQL). Not reentrant: never nest. */
+/** Lets pending I/O (HTTP requests, socket frames) run before the next queued write. */
+export const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Runs `fn` alone among the store's writers on SQLite (at once on MySQL). Not reentrant: never nest.
+ *
+ * NOTE: better-sqlite3 is synchronous, so a loop of awaited writes (a workflow run) would never give the
+ * event loop to anyone else; each queued write first yields to pending I/O, so the gateway keeps answering.
+ */
 export function exclusiveWrite<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
   if (ds.options.type !== 'better-sqlite3') return fn();
-  const next = (queues.get(ds) ?? Promise.resolve()).catch(() => undefined).then(fn);
+  const next = (queues.get(ds) ?? Promise.resolve()).catch(() => undefined).then(yieldToIo).then(fn);
   queues.set(ds, next.catch(() => undefined));
   return next;
 }

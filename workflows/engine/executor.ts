@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { yieldToIo } from '../../src/store/transaction.js';
 import type { Logger } from '../../src/logger.js';
 import type { PubSub } from '../../src/pubsub.js';
 import type { WorkflowRegistry } from '../registry.js';
@@ -167,6 +168,7 @@ export class RunExecutor {
         if (next.done) return;
         try {
           await runTarget(env, next.value);
+          await yieldToIo(); // synchronous SQLite would otherwise starve every request until the run ends
         } catch (err) {
           failure ??= err;
           this.park();
