@@ -142,7 +142,7 @@ export async function startService(
 }
 
 /** Polls `probe` every few ms until it returns a truthy value; fails after `ms`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, ms = 30_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await probe();

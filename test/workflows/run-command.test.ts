@@ -227,7 +227,7 @@ describeEachStore('run-command through the engine', (kind) => {
         return false;
       }
     };
-    await waitFor(() => !alive(), 'the command to be killed', 5_000);
+    await waitFor(() => !alive(), 'the command to be killed', 20_000);
     const targets = (await service.queries.targets(started.id, { first: 10, afterKey: 0 })).edges.map((e) => e.node);
     expect(targets.map((t) => t.status)).toEqual(['REVERTED', 'SKIPPED', 'SKIPPED']);
   });
