@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import { NotFoundError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
 import { refKey, type IdType } from '../ids.js';
-import { VariableRow, type OwnerType } from '../store/entities.js';
+import { VariableRow, type CellRow, type OwnerType, type RegionRow } from '../store/entities.js';
 import type { Scope } from './scope.js';
 
 /**
@@ -19,6 +19,21 @@ export async function loadOr404<T>(loader: DataLoader<number, T | null>, id: str
 /** Same as loadOr404 for an optional reference: null and undefined pass through. */
 export async function loadOptional<T>(loader: DataLoader<number, T | null>, id: string | null | undefined, type: IdType, argName: string): Promise<T | null> {
   return id == null ? null : loadOr404(loader, id, type, argName);
+}
+
+/**
+ * Loads where a new device or network goes: its region (NOT_FOUND), the optional cloud it must agree with,
+ * and the optional cell, which must be in that region (BAD_USER_INPUT naming the argument otherwise).
+ */
+export async function loadPlacement(scope: Scope, ids: { regionId: string; cloudId?: string | null; cellId?: string | null }): Promise<{ region: RegionRow; cell: CellRow | null }> {
+  const region = await loadOr404(scope.loaders.region, ids.regionId, 'Region', 'regionId');
+  if (ids.cloudId != null) {
+    const cloud = await loadOr404(scope.loaders.cloud, ids.cloudId, 'Cloud', 'cloudId');
+    if (cloud.id !== region.cloudId) throw new InputError(`cloudId: region '${region.name}' is not in cloud '${cloud.name}'`, { argument: 'cloudId' });
+  }
+  const cell = await loadOptional(scope.loaders.cell, ids.cellId, 'Cell', 'cellId');
+  if (cell && cell.regionId !== region.id) throw new InputError(`cellId: cell '${cell.name}' is not in region '${region.name}'`, { argument: 'cellId' });
+  return { region, cell };
 }
 
 /** Upserts serialised variables of one holder in one statement (the given keys only; others stay). */

@@ -7,7 +7,7 @@ import type { FederatedHost } from './federated-source.js';
 import { changeOverlayLabels, loadFederatedHost } from './federation.js';
 import { DeviceAncestorRow, DeviceRow, LabelRow, type DeviceKind } from '../store/entities.js';
 import { diff, snapshot } from './changes.js';
-import { defined, entriesObject, loadOptional, loadOr404, upsertVariables } from './common.js';
+import { defined, entriesObject, loadOptional, loadOr404, loadPlacement, upsertVariables } from './common.js';
 import { inTransaction, now, type Scope } from './scope.js';
 import { checkIp, checkLabels, checkName, checkNote, checkShort, checkVariables } from './validate.js';
 
@@ -40,15 +40,7 @@ export async function createDevice(scope: Scope, kind: DeviceKind, input: Create
   const name = checkName(input.name);
   const labels = checkLabels(input.labels);
   const vars = input.variables == null ? [] : checkVariables(input.variables, maxVarBytes);
-  const region = await loadOr404(scope.loaders.region, input.regionId, 'Region', 'regionId');
-  if (input.cloudId != null) {
-    const cloud = await loadOr404(scope.loaders.cloud, input.cloudId, 'Cloud', 'cloudId');
-    if (cloud.id !== region.cloudId) throw new InputError(`cloudId: region '${region.name}' is not in cloud '${cloud.name}'`, { argument: 'cloudId' });
-  }
-  const cell = await loadOptional(scope.loaders.cell, input.cellId, 'Cell', 'cellId');
-  if (cell && cell.regionId !== region.id) {
-    throw new InputError(`cellId: cell '${cell.name}' is not in region '${region.name}'`, { argument: 'cellId' });
-  }
+  const { region, cell } = await loadPlacement(scope, input);
   const parent = input.parentId == null ? null : await loadOr404(scope.loaders.device, input.parentId, ['Host', 'NetworkDevice'], 'parentId');
   const row = Object.assign(new DeviceRow(), {
     kind,

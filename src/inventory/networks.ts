@@ -2,7 +2,7 @@ import { requireRole } from '../auth/principal.js';
 import { InputError } from '../errors.js';
 import { NetworkInterfaceRow, NetworkRow } from '../store/entities.js';
 import { diff, snapshot } from './changes.js';
-import { defined, entriesObject, loadOptional, loadOr404, upsertVariables } from './common.js';
+import { defined, entriesObject, loadOptional, loadOr404, loadPlacement, upsertVariables } from './common.js';
 import { inTransaction, now, type Scope } from './scope.js';
 import { checkCidr, checkIp, checkName, checkNetmask, checkShort, checkVariables } from './validate.js';
 
@@ -35,13 +35,7 @@ export async function createNetwork(scope: Scope, input: CreateNetwork, maxVarBy
   requireRole(scope.principal, 'OPERATOR', 'createNetwork');
   const name = checkName(input.name);
   const vars = input.variables == null ? [] : checkVariables(input.variables, maxVarBytes);
-  const region = await loadOr404(scope.loaders.region, input.regionId, 'Region', 'regionId');
-  if (input.cloudId != null) {
-    const cloud = await loadOr404(scope.loaders.cloud, input.cloudId, 'Cloud', 'cloudId');
-    if (cloud.id !== region.cloudId) throw new InputError(`cloudId: region '${region.name}' is not in cloud '${cloud.name}'`, { argument: 'cloudId' });
-  }
-  const cell = await loadOptional(scope.loaders.cell, input.cellId, 'Cell', 'cellId');
-  if (cell && cell.regionId !== region.id) throw new InputError(`cellId: cell '${cell.name}' is not in region '${region.name}'`, { argument: 'cellId' });
+  const { region, cell } = await loadPlacement(scope, input);
   return inTransaction(scope, `a network named '${name}' already exists in region '${region.name}'`, async (em, changes) => {
     const row = await em.getRepository(NetworkRow).save(Object.assign(new NetworkRow(), {
       projectId: scope.projectId,
