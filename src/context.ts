@@ -7,7 +7,8 @@ import { ForbiddenError, NotFoundError } from './errors.js';
 import { refKey } from './ids.js';
 import type { Catalog } from './inventory/catalog.js';
 import { createLoaders } from './inventory/loaders.js';
-import { scopeDialect, type Scope } from './inventory/scope.js';
+import type { Scope } from './inventory/scope.js';
+import { dialectOf } from './store/data-source.js';
 import type { Logger } from './logger.js';
 import type { PubSub } from './pubsub.js';
 import type { WorkflowService } from '../workflows/engine/service.js';
@@ -65,7 +66,7 @@ export async function buildContext(app: AppServices, creds: Credentials, sql: Sq
   const requestId = creds.requestId && /^[\w.-]{1,128}$/.test(creds.requestId) ? creds.requestId : randomUUID();
   const scope: Scope = {
     ds: app.ds,
-    dialect: scopeDialect(app.ds),
+    dialect: dialectOf(app.ds),
     principal,
     projectId,
     loaders: createLoaders(app.ds, projectId, principal.isRoot),

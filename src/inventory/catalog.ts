@@ -133,8 +133,8 @@ export async function listDevices(scope: Scope, catalog: Catalog, args: PageArgs
 
   const edges: Array<{ cursor: string; node: DeviceModel }> = [];
   let hasNextPage = false;
-  // NOTE: page rows are deliberately not primed into the device loader: parents then always cost one
-  // batched statement, so the count depends on the query's shape only, never on which parents a page holds.
+  // NOTE: page rows are deliberately not primed into the device loader: a page whose devices have parents
+  // then costs one batched parent statement whether or not those parents are on the page.
   let refCount: (() => Promise<number>) | undefined;
   if (useReference && !external) {
     const result = await catalog.reference.listDevices(criteria, page);

@@ -29,10 +29,6 @@ export interface Scope {
   notices?: CratonError[];
 }
 
-export function scopeDialect(ds: DataSource): Dialect {
-  return dialectOf(ds);
-}
-
 /**
  * Runs a write in one transaction and translates store errors: a unique violation becomes CONFLICT with
  * `conflictMessage`, a foreign-key violation a CONFLICT that names it. Nothing is half written.

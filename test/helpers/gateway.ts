@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../../src/config.js';
 import { createGateway, type Gateway } from '../../src/server.js';
-import { mysqlTestUrl, type StoreKind } from './stores.js';
+import { createTestDatabase, type StoreKind } from './stores.js';
 
 /** One GraphQL error as the gateway formats it. */
 export interface GqlError {
@@ -172,31 +168,9 @@ export async function startGateway(store: StoreKind, opts: StartOptions = {}): P
 }
 
 async function createStore(store: StoreKind, cleanups: Array<() => Promise<void>>): Promise<string> {
-  if (store === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'craton-test-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    return `sqlite:${join(dir, 'craton.sqlite')}`;
-  }
-  const adminUrl = mysqlTestUrl;
-  if (!adminUrl) throw new Error('mysql store requested but CRATON_TEST_MYSQL_URL is not set');
-  const name = `craton_t_${randomBytes(6).toString('hex')}`;
-  const admin = await createConnection(adminUrl);
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-  } finally {
-    await admin.end();
-  }
-  cleanups.push(async () => {
-    const conn = await createConnection(adminUrl);
-    try {
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    } finally {
-      await conn.end();
-    }
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await createTestDatabase(store);
+  cleanups.push(db.drop);
+  return db.url;
 }
 
 function buildClient(parts: {

@@ -1,11 +1,7 @@
 // A migrated store for import/export tests: SQLite in a temp dir, or a fresh database on CRATON_TEST_MYSQL_URL's
 // server, bootstrapped like a first gateway start (project `default`, root user). No gateway.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/auth/admin.js';
 import type { ImportRecord } from '../../src/import/types.js';
@@ -13,7 +9,7 @@ import { jsonMatch } from '../../src/inventory/json-match.js';
 import { createLogger } from '../../src/logger.js';
 import { createDataSource, openStore } from '../../src/store/data-source.js';
 import { SQLITE_MATCH_FUNCTION } from '../../src/store/var-search.js';
-import { mysqlTestUrl, type StoreKind } from '../helpers/stores.js';
+import { createTestDatabase, type StoreKind } from '../helpers/stores.js';
 
 export interface ImportStore {
   kind: StoreKind;
@@ -27,25 +23,9 @@ export interface ImportStore {
 
 export async function openImportStore(kind: StoreKind): Promise<ImportStore> {
   const cleanups: Array<() => Promise<unknown>> = [];
-  let databaseUrl: string;
-  if (kind === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'craton-import-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    databaseUrl = `sqlite:${join(dir, 'craton.sqlite')}`;
-  } else {
-    const name = `craton_imp_${randomBytes(5).toString('hex')}`;
-    const admin = await createConnection(mysqlTestUrl!);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-    await admin.end();
-    cleanups.push(async () => {
-      const conn = await createConnection(mysqlTestUrl!);
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
-    });
-    const u = new URL(mysqlTestUrl!);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-  }
+  const db = await createTestDatabase(kind, 'craton_imp');
+  cleanups.push(db.drop);
+  const databaseUrl = db.url;
   const store = kind === 'sqlite' ? { kind, path: databaseUrl.slice('sqlite:'.length) } as const : { kind, url: databaseUrl } as const;
   const ds = createDataSource(store, { logger: createLogger('silent'), sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
   await openStore(ds);

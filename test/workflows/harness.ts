@@ -1,10 +1,6 @@
 // Runs the workflow engine directly against a real store (SQLite in a temp dir, or a fresh MariaDB database),
 // migrated by the real migrations, with an injected clock: no gateway, no wall-clock waits.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { ReferenceSource } from '../../sources/reference/index.js';
 import type { Principal } from '../../src/auth/principal.js';
@@ -21,7 +17,7 @@ import type { RunRecord } from '../../workflows/engine/records.js';
 import { createWorkflowService, type WorkflowService, type WorkflowServiceOptions } from '../../workflows/engine/service.js';
 import { createRegistry } from '../../workflows/registry.js';
 import type { WorkflowDefinition } from '../../workflows/types.js';
-import { mysqlTestUrl, type StoreKind } from '../helpers/stores.js';
+import { createTestDatabase, type StoreKind } from '../helpers/stores.js';
 
 export const logger = createLogger('silent');
 
@@ -61,25 +57,9 @@ export interface TestStore {
 
 export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   const cleanups: Array<() => Promise<unknown>> = [];
-  let url: string;
-  if (kind === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'craton-wf-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    url = join(dir, 'craton.sqlite');
-  } else {
-    const name = `craton_wf_${randomBytes(5).toString('hex')}`;
-    const admin = await createConnection(mysqlTestUrl!);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-    await admin.end();
-    cleanups.push(async () => {
-      const conn = await createConnection(mysqlTestUrl!);
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
-    });
-    const u = new URL(mysqlTestUrl!);
-    u.pathname = `/${name}`;
-    url = u.toString();
-  }
+  const db = await createTestDatabase(kind, 'craton_wf');
+  cleanups.push(db.drop);
+  const url = kind === 'sqlite' ? db.url.slice('sqlite:'.length) : db.url;
   const ds = createDataSource(kind === 'sqlite' ? { kind, path: url } : { kind, url }, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
   await openStore(ds);
   cleanups.unshift(() => ds.destroy());
