@@ -2,6 +2,7 @@
 // Runs every scenario on SQLite, and on MariaDB/MySQL when CRATON_BENCH_MYSQL_URL is set, each against a
 // baseline measured in this same process on the same data; prints one table and writes it as JSON to
 // bench/results/latest.json. Options: --stores sqlite,mysql  --only 1,3,6  --seed N  --out PATH. See bench/README.md.
+import '../src/production.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

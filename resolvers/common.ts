@@ -1,7 +1,7 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { fromGlobalId, REFERENCE_SOURCE, toGlobalId, type IdType } from '../src/ids.js';
 import { deleteNode } from '../src/inventory/delete.js';
-import { ownVariables, resolved } from '../src/inventory/variables.js';
+import { ownVariables, resolved, resolvedValues } from '../src/inventory/variables.js';
 import type { Connection } from '../src/pagination.js';
 import {
   ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow,
@@ -39,7 +39,7 @@ export const globalId = (obj: NodeModel): string =>
 export const holderFields = {
   id: globalId,
   variables: (h: Holder, _a: unknown, ctx: Context) => ownVariables(ctx.scope, h),
-  resolvedVariables: async (h: Holder, a: { keys?: string[] | null }, ctx: Context) => (await resolved(ctx.scope, h, a.keys)).values,
+  resolvedVariables: (h: Holder, a: { keys?: string[] | null }, ctx: Context) => resolvedValues(ctx.scope, h, a.keys),
   variableOrigins: async (h: Holder, a: { keys?: string[] | null }, ctx: Context) => (await resolved(ctx.scope, h, a.keys)).origins,
 };
 

@@ -48,6 +48,12 @@ export interface Config {
   maxAliases: number;
   /** Report SQL statement counts in `extensions.sqlStatements` when the request asks (header `x-craton-debug-sql: 1`). @default true */
   exposeSqlCount: boolean;
+  /**
+   * Count the SQL statements of every HTTP operation, for the operation log line and the
+   * `craton_sql_statements_per_request` metric. Off, only requests sending `x-craton-debug-sql: 1` are
+   * counted: counting costs about a fifth of the throughput of small queries on Node 20. @default false
+   */
+  countSql: boolean;
   /** Serve Prometheus metrics on `GET /metrics` (404 when off). @default true */
   metrics: boolean;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
@@ -122,6 +128,7 @@ const envSchema = z.object({
   CRATON_MAX_QUERY_COST: int(100, 100_000_000).optional(),
   CRATON_MAX_ALIASES: int(1, 100_000).optional(),
   CRATON_EXPOSE_SQL_COUNT: bool.optional(),
+  CRATON_COUNT_SQL: bool.optional(),
   CRATON_METRICS: bool.optional(),
   CRATON_METRICS_TOKEN: z
     .string()
@@ -159,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: e.CRATON_MAX_QUERY_COST ?? 250_000,
     maxAliases: e.CRATON_MAX_ALIASES ?? 500,
     exposeSqlCount: e.CRATON_EXPOSE_SQL_COUNT ?? true,
+    countSql: e.CRATON_COUNT_SQL ?? false,
     metrics: e.CRATON_METRICS ?? true,
     metricsToken: e.CRATON_METRICS_TOKEN,
     graphiql: e.CRATON_GRAPHIQL ?? true,

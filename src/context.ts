@@ -14,6 +14,7 @@ import type { PubSub } from './pubsub.js';
 import type { WorkflowService } from '../workflows/engine/service.js';
 import { ProjectRow } from './store/entities.js';
 import type { SqlTally } from './store/sql-counter.js';
+import type { OperationRecord } from './observability/observer.js';
 
 /** What lives as long as the process: built once by the composition root (src/server.ts). */
 export interface AppServices {
@@ -34,8 +35,10 @@ export interface Context {
   scope: Scope;
   principal: Principal;
   requestId: string;
-  /** SQL statements this request ran so far. */
-  sql: SqlTally;
+  /** SQL statements this request ran so far, when it is counted (see `countStatements`). */
+  sql?: SqlTally;
+  /** The operation's log and metrics record (HTTP requests; see src/observability). */
+  operation?: OperationRecord;
 }
 
 /** Credentials as they arrive over HTTP headers or graphql-ws connectionParams. */
@@ -51,7 +54,7 @@ export interface Credentials {
  * one named by X-Craton-Project. A non-root caller naming another project is FORBIDDEN; root naming an
  * unknown project gets NOT_FOUND. Costs one statement (two when root switches project).
  */
-export async function buildContext(app: AppServices, creds: Credentials, sql: SqlTally): Promise<Context> {
+export async function buildContext(app: AppServices, creds: Credentials, sql?: SqlTally): Promise<Context> {
   const principal = await app.auth.authenticate(creds.authorization);
   let projectId = principal.homeProjectId;
   if (creds.project) {

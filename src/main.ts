@@ -1,3 +1,4 @@
+import './production.js';
 import { ConfigError, loadConfig, redact } from './config.js';
 import { createGateway } from './server.js';
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -17,7 +18,7 @@ import { KeyAuthenticator } from './auth/keys.js';
 import { ConfigError, projectRoot, type Config } from './config.js';
 import { buildContext, type AppServices, type Context, type Credentials } from './context.js';
 import { CratonError, formatError, InputError, toGraphQLError } from './errors.js';
-import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from './limits.js';
+import { DEFAULT_LIMITS, limitChecker, type QueryLimits } from './limits.js';
 import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPubSub } from './pubsub.js';
@@ -26,9 +27,9 @@ import { buildSources } from '../sources/registry.js';
 import { Catalog } from './inventory/catalog.js';
 import { FederatedSource } from './inventory/federated-source.js';
 import { createDataSource, openStore, refreshStatistics } from './store/data-source.js';
-import { createObservability } from './observability/index.js';
+import { codeOf, createObservability, httpOperation } from './observability/index.js';
 import { mountGraphiql } from './graphiql/index.js';
-import { sqlScope, type SqlTally } from './store/sql-counter.js';
+import { countStatements, type SqlTally } from './store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
 import { openstackDefinitions } from '../workflows/definitions/openstack/index.js';
 import { openStackDriverFromConfig } from '../workflows/drivers/openstack.js';
@@ -157,12 +158,13 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   await workflows.start();
   const schema = buildSchema();
   const limits: QueryLimits = { ...DEFAULT_LIMITS, maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases };
+  const checkLimits = limitChecker(schema, limits);
   const http = express();
   const httpServer: Server = createServer(http);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
   const log = (err: unknown) => logger.error({ err }, 'unexpected error');
 
-  const wsCleanup = useServer<Record<string, unknown>, { tally?: SqlTally }>(
+  const wsCleanup = useServer<Record<string, unknown>>(
     obs.observeWebSocket({
       schema,
       onConnect: async (ctx) => {
@@ -170,7 +172,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
         const authorization = typeof p.authorization === 'string' ? p.authorization : undefined;
         try {
           // The same checks as HTTP (key, then the project it may act in), once per connection.
-          await buildContext(app, { authorization, project: typeof p.project === 'string' ? p.project : undefined }, { statements: 0 });
+          await buildContext(app, { authorization, project: typeof p.project === 'string' ? p.project : undefined });
           return true;
         } catch (err) {
           if (err instanceof CratonError) {
@@ -182,7 +184,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       },
       onSubscribe: (_ctx, _id, payload) => {
         try {
-          checkLimits(schema, parse(payload.query), payload.variables ?? undefined, payload.operationName ?? undefined, limits);
+          checkLimits(parse(payload.query), payload.variables ?? undefined, payload.operationName ?? undefined);
           return undefined;
         } catch (err) {
           if (err instanceof CratonError) return [toGraphQLError(err)];
@@ -191,8 +193,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       },
       context: async (ctx) => {
         const p = ctx.connectionParams ?? {};
-        const tally = { statements: 0 };
-        return buildContext(app, { authorization: p.authorization as string | undefined, project: p.project as string | undefined }, tally);
+        return buildContext(app, { authorization: p.authorization as string | undefined, project: p.project as string | undefined });
       },
       onError: (_ctx, _id, _payload, errors) => {
         errors.forEach((e) => { if (!(e.originalError instanceof CratonError) && e.originalError) log(e.originalError); });
@@ -209,6 +210,9 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
     formatError: (formatted, error) => formatError(formatted, error, log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No cache hints in this API: without the plugin no hook runs per resolved field (measured: 7% of
+      // dashboard throughput), and responses carry no Cache-Control header.
+      ApolloServerPluginCacheControlDisabled(),
       sqlCountPlugin(config.exposeSqlCount),
       sourceNoticesPlugin(),
       obs.plugin,
@@ -220,7 +224,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
                 throw toGraphQLError(new InputError('subscriptions run over graphql-ws (WebSocket, protocol graphql-transport-ws) on this same /graphql URL, not over HTTP POST'));
               }
               try {
-                checkLimits(schema, document, request.variables ?? undefined, operationName ?? undefined, limits);
+                checkLimits(document, request.variables ?? undefined, operationName ?? undefined);
               } catch (err) {
                 if (err instanceof CratonError) throw toGraphQLError(err);
                 throw err;
@@ -235,6 +239,8 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   await apollo.start();
 
   http.disable('x-powered-by');
+  // No ETag: it hashes every response (6 MB for a 1000-host page) for caches that never see a POST.
+  http.set('etag', false);
   obs.mount(http);
   mountGraphiql(http, { enabled: config.graphiql, logger });
   http.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
@@ -249,18 +255,30 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   http.use(
     '/graphql',
     express.json({ limit: config.maxBodyBytes }),
-    (_req: Request, res: Response, next: NextFunction) => {
+    (req: Request, res: Response, next: NextFunction) => {
+      if (!config.countSql && !(config.exposeSqlCount && req.header('x-craton-debug-sql') === '1')) {
+        next();
+        return;
+      }
       const tally: SqlTally = { statements: 0 };
       res.locals.tally = tally;
-      sqlScope.run(tally, next);
+      void countStatements(tally, () => new Promise<void>((done) => {
+        res.once('close', done);
+        next();
+      }));
     },
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
+        const operation = httpOperation(res);
         try {
-          return await buildContext(app, httpCredentials(req), res.locals.tally as SqlTally);
+          const ctx = await buildContext(app, httpCredentials(req), res.locals.tally as SqlTally | undefined);
+          ctx.operation = operation;
+          return ctx;
         } catch (err) {
-          if (err instanceof CratonError) throw toGraphQLError(err);
-          throw err;
+          // Authentication (or X-Craton-Project) failed: no request pipeline runs, but the client gets this code.
+          const error = err instanceof CratonError ? toGraphQLError(err) : err;
+          operation?.codes.push(codeOf(error));
+          throw error;
         }
       },
     }),

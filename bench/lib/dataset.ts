@@ -7,7 +7,7 @@ import { systemScope } from '../../src/inventory/scope.js';
 import { setVariables } from '../../src/inventory/variables.js';
 import { createLogger } from '../../src/logger.js';
 import { createDataSource, openStore } from '../../src/store/data-source.js';
-import { sqlScope } from '../../src/store/sql-counter.js';
+import { countStatements } from '../../src/store/sql-counter.js';
 import { SQLITE_MATCH_FUNCTION } from '../../src/store/var-search.js';
 import {
   CELL_COUNT, CELLS_PER_REGION, CLOUDS, cellName, cellVars, cloudName, cloudVars, fleetRecords, hostRecord, placeHost, projectVars,
@@ -51,7 +51,7 @@ export async function loadFleet(
   await setVariables(admin, toGlobalId('Project', opts.projectId), projectVars(opts.seed), 64 * 1024);
   const tally = { statements: 0 };
   const started = performance.now();
-  const summary = await sqlScope.run(tally, () =>
+  const summary = await countStatements(tally, () =>
     importFleet(ds, {
       projectId: opts.projectId,
       source: fleetRecords({ hosts: opts.hosts, seed: opts.seed }),

@@ -18,7 +18,7 @@ import type { Scope } from './scope.js';
 import { parseVarsArgument } from './search.js';
 import { checkLabels } from './validate.js';
 import { buildAnsibleInventory, type AnsibleHost, type AnsibleInventory } from './ansible.js';
-import { resolved } from './variables.js';
+import { resolvedValues } from './variables.js';
 
 /** The DeviceFilter input of the API. */
 export interface DeviceFilter {
@@ -188,17 +188,17 @@ export async function ansibleInventory(scope: Scope, catalog: Catalog, filter: D
     const page: Connection<DeviceModel> = await listDevices(scope, catalog, { first: ANSIBLE_CHUNK, after, filter }, 'host');
     const built = await Promise.all(page.edges.map(async ({ node: d }): Promise<AnsibleHost | null> => {
       if (d instanceof FederatedHostClass) {
-        const [labels, placed, vars] = await Promise.all([federatedLabels(scope, d), placementOf(scope, d), resolved(scope, d)]);
+        const [labels, placed, vars] = await Promise.all([federatedLabels(scope, d), placementOf(scope, d), resolvedValues(scope, d)]);
         if (!placed.region) return null;
-        return { name: d.record.name, ipAddress: d.record.ipAddress, region: placed.region.name, cell: placed.cell?.name ?? null, labels, vars: vars.values };
+        return { name: d.record.name, ipAddress: d.record.ipAddress, region: placed.region.name, cell: placed.cell?.name ?? null, labels, vars };
       }
       const [labels, region, cell, vars] = await Promise.all([
         scope.loaders.labels.load(d.id),
         scope.loaders.region.load(d.regionId),
         d.cellId == null ? null : scope.loaders.cell.load(d.cellId),
-        resolved(scope, d),
+        resolvedValues(scope, d),
       ]);
-      return { name: d.name, ipAddress: d.ipAddress, region: region?.name ?? String(d.regionId), cell: cell?.name ?? null, labels, vars: vars.values };
+      return { name: d.name, ipAddress: d.ipAddress, region: region?.name ?? String(d.regionId), cell: cell?.name ?? null, labels, vars };
     }));
     hosts.push(...built.filter((h): h is AnsibleHost => h !== null));
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;

@@ -5,7 +5,7 @@ import { jsonContains, jsonExtract } from './json-match.js';
 import { FederatedHost, type FederatedSource } from './federated-source.js';
 import { federatedLabels, placementOf, toHosts } from './federation.js';
 import type { Scope } from './scope.js';
-import { ownVariables, resolved } from './variables.js';
+import { ownVariables, resolvedValues } from './variables.js';
 
 /**
  * Fewest hosts asked of a source per call. A position is (the cursor a call started from, an offset into
@@ -85,7 +85,7 @@ async function matches(scope: Scope, host: FederatedHost, c: DeviceCriteria): Pr
     if (!c.labels.every((l) => labels.has(l))) return false;
   }
   if (c.vars?.length) {
-    const vars = c.resolved === false ? await ownVariables(scope, host) : (await resolved(scope, host)).values;
+    const vars = c.resolved === false ? await ownVariables(scope, host) : await resolvedValues(scope, host);
     for (const pair of c.vars) {
       if (!Object.prototype.hasOwnProperty.call(vars, pair.key)) return false;
       const hit = jsonExtract(vars[pair.key], parseMysqlPath(pair.path));

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import {
-  ApiKeyRow, CellRow, CloudRow, DeviceAncestorRow, DeviceRow, LabelRow, NetworkInterfaceRow, NetworkRow, ProjectRow,
-  RegionRow, UserRow, VariableRow, type OwnerType,
+  ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow, type OwnerType,
 } from '../store/entities.js';
 
 /** Key of the variables loader: which holder, e.g. `device:42`. */
@@ -35,10 +34,34 @@ export interface Loaders {
   variables: DataLoader<OwnerKey, Record<string, unknown>>;
 }
 
-/** Builds a fresh set of loaders scoped to `projectId` (`isRoot` widens only the project loader). */
 /** Keys per statement: far below SQLite's and MySQL's placeholder limits; a page (≤ 1000) is one batch. */
 const BATCH = { maxBatchSize: 5000 } as const;
 
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Groups `rows` by `keyOf` in the order of `keys` (empty groups for keys without rows). */
+function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (r: R) => K): R[][] {
+  const map = new Map<K, R[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+/**
+ * Builds a fresh set of loaders scoped to `projectId` (`isRoot` widens only the project loader).
+ *
+ * NOTE: statements that look rows up by a list of ids carry no ORDER BY: the order is applied in the
+ * process. Given "WHERE device_id IN (…) AND project_id = ? ORDER BY label", a planner with coarse
+ * statistics walks the (project_id, label) index through the whole project to skip a sort of 250 rows
+ * (measured: 2.2 ms instead of 0.05 ms per dashboard request on SQLite). Hot loaders (labels, ancestors,
+ * variables) read raw rows: building entities for the ~25,000 variable rows of a 1000-host page was most
+ * of that page's time.
+ */
 export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean): Loaders {
   const byId = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, scoped: (ids: number[]) => object) =>
     new DataLoader<number, T | null>(async (ids) => {
@@ -46,15 +69,12 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     }, BATCH);
-  const grouped = <T extends ObjectLiteral>(entity: EntityTarget<T>, column: keyof T & string, order: object) =>
+  /** Rows whose `column` is one of the ids, grouped by it, each group in id order. */
+  const grouped = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, column: keyof T & string) =>
     new DataLoader<number, T[]>(async (ids) => {
-      const rows = await ds.getRepository(entity).find({ where: { [column]: In([...ids]), projectId } as never, order: order as never });
-      const map = new Map<number, T[]>();
-      for (const r of rows) {
-        const k = r[column] as number;
-        (map.get(k) ?? map.set(k, []).get(k)!).push(r);
-      }
-      return ids.map((id) => map.get(id) ?? []);
+      const rows = await ds.getRepository(entity).find({ where: { [column]: In([...ids]), projectId } as never });
+      rows.sort((a, b) => a.id - b.id);
+      return groupBy(ids, rows, (r) => r[column] as number);
     }, BATCH);
   const inProject = (ids: number[]) => ({ id: In(ids), projectId });
 
@@ -68,40 +88,52 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
     network: byId(NetworkRow, inProject),
     iface: byId(NetworkInterfaceRow, inProject),
     labels: new DataLoader(async (ids) => {
-      const rows = await ds.getRepository(LabelRow).find({ where: { deviceId: In([...ids]), projectId }, order: { label: 'ASC' } });
-      const map = new Map<number, string[]>();
-      for (const r of rows) (map.get(r.deviceId) ?? map.set(r.deviceId, []).get(r.deviceId)!).push(r.label);
-      return ids.map((id) => map.get(id) ?? []);
+      const rows: Array<{ device_id: number | string; label: string }> = await ds.query(
+        `SELECT device_id, label FROM labels WHERE project_id = ? AND device_id IN (${placeholders(ids.length)})`, [projectId, ...ids],
+      );
+      return groupBy(ids, rows, (r) => Number(r.device_id)).map((list) => list.map((r) => r.label).sort(byText));
     }, BATCH),
-    children: grouped(DeviceRow, 'parentId', { id: 'ASC' }),
+    children: grouped(DeviceRow, 'parentId'),
     ancestors: new DataLoader(async (ids) => {
-      const rows = await ds.getRepository(DeviceAncestorRow).find({ where: { deviceId: In([...ids]) }, order: { depth: 'ASC' } });
-      const map = new Map<number, number[]>();
-      for (const r of rows) (map.get(r.deviceId) ?? map.set(r.deviceId, []).get(r.deviceId)!).push(r.ancestorId);
-      return ids.map((id) => map.get(id) ?? []);
+      // The closure table has no project column: its ids come from devices this request already loaded
+      // through the project-scoped device loader.
+      const rows: Array<{ device_id: number | string; ancestor_id: number | string; depth: number | string }> = await ds.query(
+        `SELECT device_id, ancestor_id, depth FROM device_ancestors WHERE device_id IN (${placeholders(ids.length)})`, [...ids],
+      );
+      return groupBy(ids, rows, (r) => Number(r.device_id)).map((list) => list.sort((a, b) => Number(a.depth) - Number(b.depth)).map((r) => Number(r.ancestor_id)));
     }, BATCH),
-    interfacesByDevice: grouped(NetworkInterfaceRow, 'deviceId', { id: 'ASC' }),
-    interfacesByNetwork: grouped(NetworkInterfaceRow, 'networkId', { id: 'ASC' }),
-    apiKeysByUser: grouped(ApiKeyRow, 'userId', { id: 'ASC' }),
+    interfacesByDevice: grouped(NetworkInterfaceRow, 'deviceId'),
+    interfacesByNetwork: grouped(NetworkInterfaceRow, 'networkId'),
+    apiKeysByUser: grouped(ApiKeyRow, 'userId'),
     variables: new DataLoader<OwnerKey, Record<string, unknown>>(async (keys) => {
       const byType = new Map<string, number[]>();
       for (const k of keys) {
-        const [type, id] = k.split(':');
-        (byType.get(type!) ?? byType.set(type!, []).get(type!)!).push(Number(id));
+        const at = k.indexOf(':');
+        const type = k.slice(0, at);
+        const id = Number(k.slice(at + 1));
+        const list = byType.get(type);
+        if (list) list.push(id);
+        else byType.set(type, [id]);
       }
       // A project's variables belong to that project (root may read other projects' through the project
-      // loader, which enforces tenancy); everything else is filtered by the request's project.
-      const ors = [...byType.entries()].map(([type, ids], i) => ({
-        sql: `(v.owner_type = :t${i} AND v.owner_id IN (:...ids${i}) AND ${type === 'project' ? `v.project_id IN (:...ids${i})` : 'v.project_id = :projectId'})`,
-        params: { [`t${i}`]: type, [`ids${i}`]: ids },
-      }));
-      const qb = ds.getRepository(VariableRow).createQueryBuilder('v')
-        .where(`(${ors.map((o) => o.sql).join(' OR ')})`, Object.assign({ projectId }, ...ors.map((o) => o.params)));
-      const rows = await qb.getMany();
+      // loader, which enforces tenancy); everything else is filtered by the request's project. The lookups
+      // go by the primary key (owner_type, owner_id, key).
+      const ors: string[] = [];
+      const params: unknown[] = [];
+      for (const [type, ids] of byType) {
+        const list = placeholders(ids.length);
+        ors.push(`(owner_type = ? AND owner_id IN (${list}) AND ${type === 'project' ? `project_id IN (${list})` : 'project_id = ?'})`);
+        params.push(type, ...ids, ...(type === 'project' ? ids : [projectId]));
+      }
+      const rows: Array<{ owner_type: string; owner_id: number | string; key: string; value: string }> = await ds.query(
+        `SELECT owner_type, owner_id, \`key\`, value FROM variables WHERE ${ors.join(' OR ')}`, params,
+      );
       const map = new Map<string, Record<string, unknown>>();
       for (const r of rows) {
-        const k = `${r.ownerType}:${r.ownerId}`;
-        (map.get(k) ?? map.set(k, Object.create(null)).get(k)!)[r.key] = JSON.parse(r.value);
+        const k = `${r.owner_type}:${r.owner_id}`;
+        let vars = map.get(k);
+        if (!vars) map.set(k, (vars = Object.create(null) as Record<string, unknown>));
+        vars[r.key] = JSON.parse(r.value);
       }
       return keys.map((k) => map.get(k) ?? Object.create(null));
     }, BATCH),

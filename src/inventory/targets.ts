@@ -4,7 +4,7 @@ import { fromGlobalId, REFERENCE_SOURCE, toGlobalId } from '../ids.js';
 import { DeviceRow } from '../store/entities.js';
 import { deviceCriteria, listDevices, type Catalog, type DeviceFilter, type DeviceModel } from './catalog.js';
 import type { Scope } from './scope.js';
-import { resolved } from './variables.js';
+import { resolvedValues } from './variables.js';
 
 /** A device as a workflow target: its global id, name, address and resolved variables at plan time. */
 export interface TargetDeviceRecord {
@@ -47,8 +47,8 @@ export async function resolveTargets(
     if (notices.length) throw notices[0]!;
     const nodes = page.edges.map((e) => e.node);
     if (out.length + nodes.length > limit) throw onTooMany(limit);
-    const vars = await Promise.all(nodes.map((d) => resolved(listing, d)));
-    nodes.forEach((d, i) => out.push({ ...identify(d), variables: vars[i]!.values }));
+    const vars = await Promise.all(nodes.map((d) => resolvedValues(listing, d)));
+    nodes.forEach((d, i) => out.push({ ...identify(d), variables: vars[i]! }));
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
     after = page.pageInfo.endCursor;
     // A fresh round: drop what the previous one cached so memory stays flat.

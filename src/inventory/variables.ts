@@ -8,7 +8,7 @@ import {
 import type { OwnerKey } from './loaders.js';
 import { FederatedHost, SourceAttributes } from './federated-source.js';
 import { ensureOverlay, loadFederatedHost, overlayOf, placementOf } from './federation.js';
-import { resolveVariables, type ResolvedVariables, type VariableLevel } from './resolve.js';
+import { resolution, resolvedRecord, resolveOnto, resolveVariables, type Resolution, type ResolvedVariables, type VariableLevel } from './resolve.js';
 import { inTransaction, type Scope } from './scope.js';
 import { checkVariableKey, checkVariables } from './validate.js';
 import { entriesObject, upsertVariables } from './common.js';
@@ -147,37 +147,70 @@ export async function ownVariables(scope: Scope, holder: Holder): Promise<Record
   return holder.precedence === 'overlay' ? { ...holder.record.attributes, ...overlay } : { ...overlay, ...holder.record.attributes };
 }
 
-/** One level of a chain: the variables row key, and how to load the holder (for origins). */
+/**
+ * One level of a chain: where its variables come from (the variables loader's key, or given inline, e.g. a
+ * source's attributes) and, for origins only, how to load its holder.
+ */
 interface ChainLink {
-  key: OwnerKey;
-  row: () => Promise<StoredHolder | null>;
+  key?: OwnerKey;
+  variables?: Record<string, unknown>;
+  row: () => Promise<LevelHolder | null>;
+  /** A container or the project: a level that many holders of a page share. */
+  shared?: true;
 }
 
 /**
- * The chain a stored holder inherits from, nearest first: device → parent devices → cell → region →
- * cloud → project; cell → region → cloud → project; region → cloud → project; others: themselves.
+ * The chain a holder inherits from, nearest first: device → parent devices → cell → region → cloud →
+ * project; cell → region → cloud → project; region → cloud → project; others: themselves. A federated
+ * host: overlay and source attributes (in the source's precedence) → cell → region → cloud → project.
  * Built from ids alone (one ancestors batch for devices), so a page's variables load in ONE batch.
  */
-async function chainOf(scope: Scope, holder: StoredHolder): Promise<ChainLink[]> {
+async function chainOf(scope: Scope, holder: Holder): Promise<ChainLink[]> {
   const l = scope.loaders;
+  const project = (projectId: number): ChainLink => ({ key: `project:${projectId}`, row: () => l.project.load(projectId), shared: true });
+  if (holder instanceof FederatedHost) {
+    const [overlay, placed] = await Promise.all([overlayOf(scope, holder), placementOf(scope, holder)]);
+    const mine: ChainLink = overlay ? { key: `overlay:${overlay.id}`, row: async () => holder } : { variables: Object.create(null), row: async () => holder };
+    const attributes: ChainLink = { variables: holder.record.attributes, row: async () => new SourceAttributes(holder) };
+    const containers = [placed.cell, placed.region, placed.cloud].filter((h): h is NonNullable<typeof h> => h !== null);
+    return [
+      ...(holder.precedence === 'overlay' ? [mine, attributes] : [attributes, mine]),
+      ...containers.map((h): ChainLink => ({ key: ownerKeyOf(h), row: async () => h, shared: true })),
+      project(holder.projectId),
+    ];
+  }
   const self: ChainLink = { key: ownerKeyOf(holder), row: async () => holder };
-  const up = (cellId: number | null, regionId: number | null, cloudId: number | null, projectId: number): ChainLink[] => [
-    ...(cellId == null ? [] : [{ key: `cell:${cellId}` as OwnerKey, row: () => l.cell.load(cellId) }]),
-    ...(regionId == null ? [] : [{ key: `region:${regionId}` as OwnerKey, row: () => l.region.load(regionId) }]),
-    ...(cloudId == null ? [] : [{ key: `cloud:${cloudId}` as OwnerKey, row: () => l.cloud.load(cloudId) }]),
-    { key: `project:${projectId}` as OwnerKey, row: () => l.project.load(projectId) },
-  ];
+  const up = (cellId: number | null, regionId: number | null, cloudId: number | null, projectId: number): ChainLink[] => {
+    const links: ChainLink[] = [];
+    if (cellId != null) links.push({ key: `cell:${cellId}`, row: () => l.cell.load(cellId), shared: true });
+    if (regionId != null) links.push({ key: `region:${regionId}`, row: () => l.region.load(regionId), shared: true });
+    if (cloudId != null) links.push({ key: `cloud:${cloudId}`, row: () => l.cloud.load(cloudId), shared: true });
+    links.push(project(projectId));
+    return links;
+  };
   if (holder instanceof DeviceRow) {
     const ancestorIds = await l.ancestors.load(holder.id);
     return [
       self,
-      ...ancestorIds.map((id) => ({ key: `device:${id}` as OwnerKey, row: () => l.device.load(id) })),
+      ...ancestorIds.map((id): ChainLink => ({ key: `device:${id}`, row: () => l.device.load(id) })),
       ...up(holder.cellId, holder.regionId, holder.cloudId, holder.projectId),
     ];
   }
   if (holder instanceof CellRow) return [self, ...up(null, holder.regionId, holder.cloudId, holder.projectId)];
   if (holder instanceof RegionRow) return [self, ...up(null, null, holder.cloudId, holder.projectId)];
   return [self];
+}
+
+/** The variables of each link of a chain, in chain order (one batched statement per request wave). */
+async function chainVariables(scope: Scope, chain: ChainLink[]): Promise<Array<Record<string, unknown>>> {
+  const stored = await scope.loaders.variables.loadMany(chain.filter((c) => c.key !== undefined).map((c) => c.key!));
+  let next = 0;
+  return chain.map((c) => {
+    if (c.key === undefined) return c.variables!;
+    const v = stored[next++]!;
+    if (v instanceof Error) throw v;
+    return v;
+  });
 }
 
 /**
@@ -189,44 +222,45 @@ async function chainOf(scope: Scope, holder: StoredHolder): Promise<ChainLink[]>
  * holders as for 500, on every store.
  */
 export async function resolved(scope: Scope, holder: Holder, keys?: readonly string[] | null): Promise<ResolvedVariables<LevelHolder>> {
-  const l = scope.loaders;
-  let own: Array<VariableLevel<LevelHolder>> = [];
-  let chain: ChainLink[];
-  if (holder instanceof FederatedHost) {
-    const [overlay, placed] = await Promise.all([overlayOf(scope, holder), placementOf(scope, holder)]);
-    const overlayLink = overlay ? [{ key: `overlay:${overlay.id}` as OwnerKey, row: async () => null }] : [];
-    const containers: StoredHolder[] = [placed.cell, placed.region, placed.cloud].filter((h): h is NonNullable<typeof h> => h !== null);
-    chain = [
-      ...overlayLink,
-      ...containers.map((h) => ({ key: ownerKeyOf(h), row: async () => h })),
-      { key: `project:${holder.projectId}` as OwnerKey, row: () => l.project.load(holder.projectId) },
-    ];
-    const vars = await l.variables.loadMany(chain.map((c) => c.key));
-    const overlayVars = overlay ? (vars.shift() as Record<string, unknown>) : Object.create(null);
-    chain = chain.slice(overlayLink.length);
-    const mine = { holder, variables: overlayVars };
-    const attributes = { holder: new SourceAttributes(holder), variables: holder.record.attributes };
-    own = holder.precedence === 'overlay' ? [mine, attributes] : [attributes, mine];
-    return finish(own, chain, vars, keys);
-  }
-  chain = await chainOf(scope, holder);
-  const vars = await l.variables.loadMany(chain.map((c) => c.key));
-  return finish(own, chain, vars, keys);
-}
-
-async function finish(
-  own: Array<VariableLevel<LevelHolder>>,
-  chain: ChainLink[],
-  vars: Array<Record<string, unknown> | Error>,
-  keys?: readonly string[] | null,
-): Promise<ResolvedVariables<LevelHolder>> {
-  const rows = await Promise.all(chain.map((c) => c.row()));
-  const levels = [...own];
+  const chain = await chainOf(scope, holder);
+  const [vars, rows] = await Promise.all([chainVariables(scope, chain), Promise.all(chain.map((c) => c.row()))]);
+  const levels: Array<VariableLevel<LevelHolder>> = [];
   chain.forEach((_, i) => {
-    const v = vars[i];
-    if (v instanceof Error) throw v;
     const row = rows[i];
-    if (row) levels.push({ holder: row, variables: v! });
+    if (row) levels.push({ holder: row, variables: vars[i]! });
   });
   return resolveVariables(levels, keys ?? undefined);
+}
+
+/**
+ * Resolved values only: what `resolvedVariables` and variable write-back need. The same answer as
+ * `resolved(...).values` without loading the holders of each level or building an origin per key, so a
+ * page of hosts costs the ancestors and variables batches alone.
+ */
+export async function resolvedValues(scope: Scope, holder: Holder, keys?: readonly string[] | null): Promise<Record<string, unknown>> {
+  const chain = await chainOf(scope, holder);
+  const vars = await chainVariables(scope, chain);
+  const near = chain.findIndex((c) => c.shared);
+  if (near < 0) return resolvedRecord(resolution(vars), keys ?? undefined);
+  const farther = sharedResolution(scope, chain.slice(near), vars.slice(near));
+  return resolveOnto(vars.slice(0, near), farther, keys ?? undefined);
+}
+
+/** Per request: the resolved shared tails of chains (e.g. cell → … → project), with the variables they came from. */
+const sharedTails = new WeakMap<Scope['loaders'], Map<string, { vars: Array<Record<string, unknown>>; res: Resolution }>>();
+
+/**
+ * The resolution of a shared tail of a chain, computed once per request for all the holders that share it
+ * (a 1000-host page has a few hundred cells). Reused only while the variables loader still holds the very
+ * same records, so a write in between (which clears the loader) is never hidden.
+ */
+function sharedResolution(scope: Scope, links: ChainLink[], vars: Array<Record<string, unknown>>): Resolution {
+  let tails = sharedTails.get(scope.loaders);
+  if (!tails) sharedTails.set(scope.loaders, (tails = new Map()));
+  const id = links.map((c) => c.key).join('|');
+  const hit = tails.get(id);
+  if (hit && hit.vars.length === vars.length && hit.vars.every((v, i) => v === vars[i])) return hit.res;
+  const res = resolution(vars);
+  tails.set(id, { vars, res });
+  return res;
 }

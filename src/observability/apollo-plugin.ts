@@ -2,21 +2,18 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST } from 'graphql';
 import type { Context } from '../context.js';
 import { operationName } from './metrics.js';
-import { codeOf, operationScope, type OperationObserver, type OperationRecord } from './observer.js';
+import { codeOf, type OperationObserver, type OperationRecord } from './observer.js';
 
 /**
- * Fills the record of the current HTTP operation (started by the /graphql middleware, see http.ts) with
- * what only Apollo knows: operation name and type, principal, project, SQL tally and the error codes sent.
- * Requests that run outside that middleware (e.g. `executeOperation` in tests) are reported here instead.
+ * Fills the record of the current HTTP operation (started by the /graphql middleware, see http.ts, and
+ * handed over in the context) with what only Apollo knows: operation name and type, principal, project,
+ * SQL tally and the error codes sent. Requests that run outside that middleware (e.g. `executeOperation`
+ * in tests) are reported here instead.
  */
 export function observabilityPlugin(observer: OperationObserver): ApolloServerPlugin<Context> {
   return {
-    async contextCreationDidFail({ error }) {
-      // Authentication (or X-Craton-Project) failed: no request pipeline runs, but the client gets this code.
-      operationScope.getStore()?.codes.push(codeOf(error));
-    },
     async requestDidStart({ request, contextValue }) {
-      const outer = operationScope.getStore();
+      const outer = contextValue.operation;
       const rec: OperationRecord = outer ?? observer.start('http', contextValue.requestId);
       if (contextValue.requestId) rec.requestId = contextValue.requestId;
       rec.operation = operationName(request.operationName);

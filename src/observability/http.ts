@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GatewayMetrics } from './metrics.js';
-import { operationScope, requestIdFrom, type OperationObserver } from './observer.js';
+import { requestIdFrom, type OperationObserver, type OperationRecord } from './observer.js';
 
 /**
  * Gives every HTTP request an id: the client's `X-Request-Id` when acceptable (1-128 of `A-Za-z0-9_.-`),
@@ -19,9 +19,15 @@ export function requestIdMiddleware(): RequestHandler {
   };
 }
 
+/** The operation record of an HTTP request to /graphql (set by `graphqlObserverMiddleware`). */
+export function httpOperation(res: Response): OperationRecord | undefined {
+  return res.locals.operation as OperationRecord | undefined;
+}
+
 /**
- * Wraps each request to /graphql in an operation record (read by the Apollo plugin through
- * `operationScope`) and reports it when the response is finished, or when the client goes away first.
+ * Wraps each request to /graphql in an operation record (kept in `res.locals`, handed to the GraphQL
+ * context and so to the Apollo plugin) and reports it when the response is finished, or when the client
+ * goes away first.
  */
 export function graphqlObserverMiddleware(observer: OperationObserver): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -37,7 +43,8 @@ export function graphqlObserverMiddleware(observer: OperationObserver): RequestH
     };
     res.once('finish', done);
     res.once('close', done);
-    operationScope.run(rec, next);
+    res.locals.operation = rec;
+    next();
   };
 }
 

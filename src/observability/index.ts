@@ -13,7 +13,8 @@ import { observeWebSocket } from './ws.js';
 
 export { GatewayMetrics, operationName } from './metrics.js';
 export type { OperationSample, OperationType } from './metrics.js';
-export { operationScope, requestIdFrom } from './observer.js';
+export { codeOf, requestIdFrom } from './observer.js';
+export { httpOperation } from './http.js';
 
 /** Logs and metrics of one gateway; see createObservability. */
 export interface Observability {

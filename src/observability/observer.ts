@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { SqlTally } from '../store/sql-counter.js';
@@ -24,9 +23,6 @@ export interface OperationRecord {
   httpStatus?: number;
   done?: boolean;
 }
-
-/** The operation a piece of code runs for (HTTP requests: set by the /graphql middleware, read by the Apollo plugin). */
-export const operationScope = new AsyncLocalStorage<OperationRecord>();
 
 /** Request ids we accept from clients (X-Request-Id); the same rule as src/context.ts. */
 const REQUEST_ID = /^[\w.-]{1,128}$/;

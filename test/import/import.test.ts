@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportRecords, exportText, type ExportFormat } from '../../src/export/index.js';
 import { openSource } from '../../src/import/formats.js';
 import { importFleet, type ImportRecord, type ImportSummary } from '../../src/import/index.js';
-import { sqlScope } from '../../src/store/sql-counter.js';
+import { countStatements } from '../../src/store/sql-counter.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { describeEachStore } from '../helpers/stores.js';
 import { smallFleet, textStream } from './store.js';
@@ -223,7 +223,7 @@ describeEachStore('bulk import', (store) => {
     });
     const measure = async (pid: number, records: ImportRecord[]) => {
       const tally = { statements: 0 };
-      const summary = await sqlScope.run(tally, () => run(pid, records, { chunkSize: 1000 }));
+      const summary = await countStatements(tally, () => run(pid, records, { chunkSize: 1000 }));
       return { statements: tally.statements, summary };
     };
     const p = await newProject();

@@ -54,8 +54,8 @@ describe('operation logs', () => {
 
   const operations = () => lines.filter((l) => l.msg === 'graphql operation' || l.msg === 'graphql subscription ended');
 
-  async function post(query: string, opts: { requestId?: string; key?: string | null; variables?: object } = {}) {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  async function post(query: string, opts: { requestId?: string; key?: string | null; variables?: object; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
     if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? key}`;
     if (opts.requestId) headers['x-request-id'] = opts.requestId;
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables: opts.variables ?? {} }) });
@@ -79,7 +79,7 @@ describe('operation logs', () => {
   }
 
   it('writes one JSON line per query with every field', async () => {
-    await post('query LogWhoAmI { me { user { name } } }', { requestId: 'log-query-1' });
+    await post('query LogWhoAmI { me { user { name } } }', { requestId: 'log-query-1', headers: { 'x-craton-debug-sql': '1' } });
     const line = await lineOf('log-query-1');
     expect(line).toMatchObject({
       level: 30,
@@ -98,6 +98,11 @@ describe('operation logs', () => {
     expect(line.sqlStatements).toBeGreaterThanOrEqual(1);
     expect(typeof line.time).toBe('string');
     expect(JSON.stringify(line)).not.toContain(key);
+  });
+
+  it('leaves sqlStatements null for requests that are not counted (CRATON_COUNT_SQL is off by default)', async () => {
+    await post('query LogUncounted { me { user { name } } }', { requestId: 'log-uncounted-1' });
+    expect(await lineOf('log-uncounted-1')).toMatchObject({ operation: 'LogUncounted', sqlStatements: null, errorCodes: [] });
   });
 
   it('logs mutations, and the error codes of failed operations', async () => {

@@ -39,7 +39,8 @@ describeEachStore('metrics', (store) => {
   const open: Subscription[] = [];
 
   beforeAll(async () => {
-    t = await startGateway(store);
+    // Every operation counted (off by default: counting costs throughput; see the configuration tests).
+    t = await startGateway(store, { env: { CRATON_COUNT_SQL: 'true' } });
   });
   afterAll(async () => {
     await Promise.all(open.splice(0).map((s) => s.dispose().catch(() => undefined)));
@@ -178,6 +179,24 @@ describeEachStore('metrics', (store) => {
 });
 
 describe('metrics configuration', () => {
+  it('counts SQL statements only of requests that ask (x-craton-debug-sql: 1) unless CRATON_COUNT_SQL=true', async () => {
+    const t = await startGateway('sqlite');
+    try {
+      expect(t.gateway.config.countSql).toBe(false);
+      const before = await scrape(t);
+      await t.ok('query Uncounted { me { user { name } } }');
+      await t.ok('query Uncounted { me { user { name } } }');
+      const counted = await t.sqlCount('query Counted { me { user { name } } }');
+      expect(counted.sqlStatements).toBeGreaterThanOrEqual(1);
+      const after = await scrape(t);
+      expect(after.value(REQUESTS, { operation: 'Uncounted', type: 'query' }) - before.value(REQUESTS, { operation: 'Uncounted', type: 'query' })).toBe(2);
+      expect(after.value(`${SQL}_count`) - before.value(`${SQL}_count`)).toBe(1);
+      expect(after.value(`${SQL}_sum`) - before.value(`${SQL}_sum`)).toBe(counted.sqlStatements);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('answers 404 on /metrics when CRATON_METRICS=false', async () => {
     const t = await startGateway('sqlite', { env: { CRATON_METRICS: 'false' } });
     try {

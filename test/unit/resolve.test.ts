@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveVariables, type VariableLevel } from '../../src/inventory/resolve.js';
+import { resolution, resolveOnto, resolveValues, resolveVariables, type VariableLevel } from '../../src/inventory/resolve.js';
 
 type Holder = { kind: string; name: string };
 
@@ -91,5 +91,54 @@ describe('resolveVariables', () => {
     expect(Object.keys(values)).toEqual(['__proto__', 'a']);
     expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
     expect((values as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
+
+/** A deterministic generator (mulberry32), so a failing case can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('resolveValues and resolveOnto (the values-only path of a page of hosts)', () => {
+  // Keys that sort differently by code unit and by code point, a prototype name, and plain ones.
+  const KEYS = ['a', 'b', 'B', 'zz', 'a.b', '__proto__', 'constructor', '\uffff', '\ud83d\ude00', 'é', 'e', ''];
+  const randomLevels = (next: () => number, n: number) =>
+    Array.from({ length: n }, (_, level) => {
+      const variables: Record<string, unknown> = {};
+      for (const key of KEYS) {
+        if (next() < 0.4) Object.defineProperty(variables, key, { value: `${key}@${level}`, enumerable: true, writable: true, configurable: true });
+      }
+      return variables;
+    });
+
+  it('gives what resolveVariables gives, in the same key order, for random chains', () => {
+    const next = prng(7);
+    for (let round = 0; round < 500; round++) {
+      const levels = randomLevels(next, 1 + Math.floor(next() * 6));
+      const keys = next() < 0.3 ? KEYS.filter(() => next() < 0.5) : undefined;
+      const expected = resolveVariables(levels.map((variables, i) => ({ holder: i, variables })), keys).values;
+      const values = resolveValues(levels, keys);
+      expect(Object.keys(values), `round ${round}`).toEqual(Object.keys(expected));
+      expect(values).toEqual(expected);
+      // Split anywhere: the near levels resolved in front of the farther ones' resolution.
+      const at = Math.floor(next() * (levels.length + 1));
+      const onto = resolveOnto(levels.slice(0, at), resolution(levels.slice(at)), keys);
+      expect(Object.keys(onto), `round ${round}, split at ${at}`).toEqual(Object.keys(expected));
+      expect(onto).toEqual(expected);
+      expect(Object.getPrototypeOf(onto)).toBe(Object.prototype);
+    }
+  });
+
+  it('reuses one farther resolution for many holders without changing it', () => {
+    const far = resolution([{ a: 1, c: 3 }, { a: 0, d: 4 }]);
+    expect(resolveOnto([{ b: 2 }], far)).toEqual({ a: 1, b: 2, c: 3, d: 4 });
+    expect(resolveOnto([{ a: 'near' }], far)).toEqual({ a: 'near', c: 3, d: 4 });
+    expect(resolveOnto([], far, ['d'])).toEqual({ d: 4 });
+    expect(far.keys).toEqual(['a', 'c', 'd']);
   });
 });

@@ -8,7 +8,7 @@ import { workflowResolvers } from '../../resolvers/workflows.js';
 import type { Context } from '../../src/context.js';
 import type { CratonError } from '../../src/errors.js';
 import { loadTypeDefs } from '../../src/server.js';
-import { sqlScope } from '../../src/store/sql-counter.js';
+import { countStatements } from '../../src/store/sql-counter.js';
 import type { WorkflowService } from '../../workflows/engine/service.js';
 import { describeEachStore } from '../helpers/stores.js';
 import { openTestStore, startService, waitFor, type TestStore } from './harness.js';
@@ -40,7 +40,7 @@ describeEachStore('the workflow API', (kind) => {
 
   async function run(query: string, variables?: Record<string, unknown>, context = ctx): Promise<ExecutionResult & { statements: number }> {
     const tally = { statements: 0 };
-    const result = (await sqlScope.run(tally, () => execute({ schema, document: parse(query), variableValues: variables, contextValue: { ...context } }))) as ExecutionResult;
+    const result = (await countStatements(tally, () => execute({ schema, document: parse(query), variableValues: variables, contextValue: { ...context } }))) as ExecutionResult;
     return { ...result, statements: tally.statements };
   }
   const codeOf = (r: ExecutionResult) => (r.errors?.[0]?.extensions?.code as string | undefined) ?? (r.errors?.[0]?.originalError as CratonError | undefined)?.code;
