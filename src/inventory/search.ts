@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { SearchPair } from '../store/var-search.js';
-import { INVALID_JSON_VALUE, parseVarsQuery, VarsQueryError } from './vars-query.js';
+import { INVALID_JSON_VALUE, parseVarsQuery, VarsQueryError, type PathLeg } from './vars-query.js';
 
 /** Longest `vars` string accepted. */
 const MAX_VARS_LENGTH = 4096;
@@ -24,7 +24,7 @@ export function parseVarsArgument(vars: string | null | undefined, argName = 'va
         throw new InputError(`${INVALID_JSON_VALUE} pair ${i + 1}: an array directly inside an array is not supported (MySQL and MariaDB disagree on it)`, { argument: argName });
       }
     }
-    return pairs.map((p) => ({ key: p.key, path: p.path, candidateJson: p.candidateJson }));
+    return pairs.map((p) => ({ key: p.key, path: p.path, candidateJson: p.candidateJson, literals: literalsOf(p.legs, p.candidate) }));
   } catch (err) {
     if (err instanceof VarsQueryError) throw new InputError(`${err.message} ${err.detail}`, { argument: argName, reason: err.detail });
     throw err;
@@ -39,4 +39,31 @@ function hasNestedArray(value: unknown, insideArray: boolean): boolean {
   if (Array.isArray(value)) return insideArray || value.some((v) => hasNestedArray(v, true));
   if (value !== null && typeof value === 'object') return Object.values(value).some((v) => hasNestedArray(v, false));
   return false;
+}
+
+/** Most literals a pair carries into SQL. */
+const MAX_LITERALS = 8;
+
+/**
+ * Texts that the stored JSON of every matching value contains: the member names of the path and the
+ * candidate's object keys (as `"name"`), and its scalars (strings with their quotes, numbers, true, false,
+ * null). Values are stored as JSON.stringify writes them (src/inventory/validate.ts checkVariables), whose
+ * text for equal scalars is equal, so a value that lacks one of these texts cannot match: the store can
+ * skip it before it evaluates the match (see src/store/var-search.ts).
+ */
+export function literalsOf(legs: readonly PathLeg[], candidate: unknown): string[] {
+  const out = new Set<string>();
+  for (const leg of legs) if (leg.kind === 'member') out.add(JSON.stringify(leg.name));
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.add(JSON.stringify(k));
+        walk(x);
+      }
+    } else out.add(JSON.stringify(v));
+  };
+  walk(candidate);
+  // The longest first: the rarest in stored text, and so the best filters.
+  return [...out].sort((a, b) => b.length - a.length).slice(0, MAX_LITERALS);
 }

@@ -6,6 +6,11 @@ export interface SearchPair {
   /** MySQL JSON path on the value (`$`, `$.disks[*].vendor`, ...). */
   path: string;
   candidateJson: string;
+  /**
+   * Texts every matching value's stored JSON contains (path member names, candidate keys and scalars, as
+   * JSON.stringify writes them). Optional: a cheap text test that spares the match function most rows.
+   */
+  literals?: string[];
 }
 
 /** Holders that variable search runs over. */
@@ -51,23 +56,46 @@ export function varsCondition(dialect: Dialect, kind: SearchKind, idColumn: stri
     params[`vsKey${i}`] = pair.key;
     params[`vsPath${i}`] = pair.path;
     params[`vsCand${i}`] = pair.candidateJson;
-    const match =
-      dialect === 'sqlite'
-        ? `${SQLITE_MATCH_FUNCTION}(v.value, :vsPath${i}, :vsCand${i}) = 1`
-        : `JSON_CONTAINS(JSON_EXTRACT(v.value, :vsPath${i}), :vsCand${i}) = 1`;
+    let match: string;
+    if (dialect === 'sqlite') {
+      // The JavaScript match parses every value it sees; a value whose text lacks a literal of the pair
+      // cannot match, and instr() tells so without parsing (measured: 5x fewer calls on a fleet search).
+      const prefilter = (pair.literals ?? []).map((lit, j) => {
+        params[`vsLit${i}_${j}`] = lit;
+        return `instr(v.value, :vsLit${i}_${j}) > 0 AND `;
+      });
+      match = `${prefilter.join('')}${SQLITE_MATCH_FUNCTION}(v.value, :vsPath${i}, :vsCand${i}) = 1`;
+    } else {
+      match = `JSON_CONTAINS(JSON_EXTRACT(v.value, :vsPath${i}), :vsCand${i}) = 1`;
+    }
     const M = (owner: string) =>
       `SELECT v.owner_id FROM variables v WHERE ${inProject('v.project_id')} AND v.owner_type = '${owner}' AND v.key = :vsKey${i} AND ${match}`;
-    const D = (owner: string) =>
-      `SELECT v.owner_id FROM variables v WHERE ${inProject('v.project_id')} AND v.owner_type = '${owner}' AND v.key = :vsKey${i}`;
-    const branches = [M(kind)];
-    if (resolved) branches.push(...inherited(kind, i, M, D, inProject));
-    return `${idColumn} IN (${branches.join(' UNION ')})`;
+    /** Whether the holder `idExpr` of type `owner` defines the pair's key itself: one primary-key lookup. */
+    const defines = (owner: string, idExpr: string) =>
+      `EXISTS (SELECT 1 FROM variables w WHERE w.owner_type = '${owner}' AND w.owner_id = ${idExpr} AND w.key = :vsKey${i} AND ${inProject('w.project_id')})`;
+    if (!resolved) return `${idColumn} IN (${M(kind)})`;
+    if (dialect === 'sqlite' && kind === 'device') {
+      // Devices' own matches feed two branches (the device itself, and the devices below it): computed
+      // once, or SQLite evaluates the match over every device's value twice.
+      const own = `vsm${i}`;
+      const branches = [`SELECT owner_id FROM ${own}`, ...inherited(kind, i, (o) => (o === 'device' ? `SELECT owner_id FROM ${own}` : M(o)), defines, inProject)];
+      return `${idColumn} IN (WITH ${own} AS MATERIALIZED (${M('device')}) ${branches.join(' UNION ')})`;
+    }
+    return `${idColumn} IN (${[M(kind), ...inherited(kind, i, M, defines, inProject)].join(' UNION ')})`;
   });
   return { sql: parts.map((p) => `(${p})`).join(' AND '), params };
 }
 
-/** Branches for matches inherited from parent devices and containers, each excluding nearer definitions. */
-function inherited(kind: SearchKind, i: number, M: (o: string) => string, D: (o: string) => string, inProject: (col: string) => string): string[] {
+/**
+ * Branches for matches inherited from parent devices and containers, each excluding nearer definitions.
+ *
+ * NOTE: "a nearer level defines the key" is asked as a correlated primary-key lookup per candidate row
+ * (`defines`), not as `NOT IN (<every holder defining the key>)`: inside a correlated subquery SQLite
+ * rebuilt that list for every row (6.1 s instead of 1.2 s for a 100k-host fleet).
+ */
+function inherited(
+  kind: SearchKind, i: number, M: (o: string) => string, defines: (owner: string, idExpr: string) => string, inProject: (col: string) => string,
+): string[] {
   const { table, levels } = LEVELS[kind];
   const t = `vs${i}`;
   const branches: string[] = [];
@@ -77,16 +105,16 @@ function inherited(kind: SearchKind, i: number, M: (o: string) => string, D: (o:
     // closer ancestor may define it.
     branches.push(
       `SELECT a.device_id FROM device_ancestors a WHERE a.ancestor_id IN (${M('device')})` +
-        ` AND a.device_id NOT IN (${D('device')})` +
-        ` AND NOT EXISTS (SELECT 1 FROM device_ancestors a2 WHERE a2.device_id = a.device_id AND a2.depth < a.depth AND a2.ancestor_id IN (${D('device')}))`,
+        ` AND NOT ${defines('device', 'a.device_id')}` +
+        ` AND NOT EXISTS (SELECT 1 FROM device_ancestors a2 WHERE a2.device_id = a.device_id AND a2.depth < a.depth AND ${defines('device', 'a2.ancestor_id')})`,
     );
-    nearer.push(`${t}.id NOT IN (${D('device')})`, `${t}.id NOT IN (SELECT a.device_id FROM device_ancestors a WHERE a.ancestor_id IN (${D('device')}))`);
+    nearer.push(`NOT ${defines('device', `${t}.id`)}`, `NOT EXISTS (SELECT 1 FROM device_ancestors a WHERE a.device_id = ${t}.id AND ${defines('device', 'a.ancestor_id')})`);
   } else {
-    nearer.push(`${t}.id NOT IN (${D(kind)})`);
+    nearer.push(`NOT ${defines(kind, `${t}.id`)}`);
   }
   for (const [column, owner] of levels) {
     branches.push(`SELECT ${t}.id FROM ${table} ${t} WHERE ${inProject(`${t}.project_id`)} AND ${t}.${column} IN (${M(owner)})${nearer.map((n) => ` AND ${n}`).join('')}`);
-    nearer.push(`(${t}.${column} IS NULL OR ${t}.${column} NOT IN (${D(owner)}))`);
+    nearer.push(`(${t}.${column} IS NULL OR NOT ${defines(owner, `${t}.${column}`)})`);
   }
   return branches;
 }
