@@ -137,4 +137,11 @@ export interface WorkflowDefinition {
   writeBack?: Record<string, string>;
   /** Whether a run interrupted by a crash may resume (tasks are told `resumed`). @default true */
   resumable?: boolean;
+  /**
+   * The resolved variables tasks read from `target.variables`: only these keys are resolved and kept with
+   * each target when a run starts. Omitted: every variable. A fleet host resolves dozens of variables
+   * (6 KB of JSON per host in the benchmark fleet), so a run over 100,000 hosts would otherwise write and
+   * read back some 600 MB its tasks never look at. @default every variable
+   */
+  variables?: readonly string[];
 }

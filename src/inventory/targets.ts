@@ -25,7 +25,7 @@ function identify(d: DeviceModel): Omit<TargetDeviceRecord, 'variables'> {
 
 /**
  * Every device of the scope's project that matches `filter` (hosts and network devices, of every source
- * the filter admits), in listing order, with resolved variables. Reads rounds of 1000 devices through the
+ * the filter admits), in listing order, with resolved variables (only the keys in `variables` when given). Reads rounds of 1000 devices through the
  * catalog; each round costs a constant number of batched statements (page, ancestors, containers,
  * variables), never one per device. More than `limit` matches throws `onTooMany(limit)`'s error. A source
  * that is unavailable throws its SOURCE_UNAVAILABLE error rather than silently shrinking the target set.
@@ -37,6 +37,7 @@ export async function resolveTargets(
   filter: DeviceFilter | null | undefined,
   limit = Number.MAX_SAFE_INTEGER,
   onTooMany: (limit: number) => Error = (n) => new Error(`more than ${n} devices match`),
+  variables?: readonly string[],
 ): Promise<TargetDeviceRecord[]> {
   const notices: CratonError[] = [];
   const listing: Scope = { ...scope, notices };
@@ -47,7 +48,8 @@ export async function resolveTargets(
     if (notices.length) throw notices[0]!;
     const nodes = page.edges.map((e) => e.node);
     if (out.length + nodes.length > limit) throw onTooMany(limit);
-    const vars = await Promise.all(nodes.map((d) => resolvedValues(listing, d)));
+    // `variables` names the keys the run's tasks read; none: no resolution at all.
+    const vars = variables?.length === 0 ? nodes.map(() => ({})) : await Promise.all(nodes.map((d) => resolvedValues(listing, d, variables)));
     nodes.forEach((d, i) => out.push({ ...identify(d), variables: vars[i]! }));
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
     after = page.pageInfo.endCursor;

@@ -255,6 +255,26 @@ describeEachStore('executing workflow runs', (kind) => {
     expect(changes.map((c) => Number(c.objectKey)).sort()).toEqual(hosts.map((h) => h.id).sort());
   });
 
+  it('gives tasks the resolved variables the definition names, every variable when it names none, and none for []', async () => {
+    const [first, second] = await store.hosts(2, 'snap', { rack: 12, role: 'compute', secret_blob: { big: 'x'.repeat(100) } });
+    const seen = new Map<string, Record<string, unknown>>();
+    const reader = (name: string, variables?: string[]): WorkflowDefinition => ({
+      name, kind: 'AUDIT', description: 'records target.variables', parameters: {}, ...(variables ? { variables } : {}),
+      tasks: [{ name: 'read', execute: async (ctx) => void seen.set(`${name}:${ctx.target.name}`, ctx.target.variables) }],
+    });
+    service = await startService(store, [reader('reads-some', ['rack', 'missing']), reader('reads-all'), reader('reads-none', [])]);
+    const scope = store.scope();
+    for (const workflow of ['reads-some', 'reads-all', 'reads-none']) {
+      const run = await service.startRun(scope, { workflow, target: { nameContains: 'snap-' } });
+      expect((await waitForRun(service, scope, run)).status).toBe('SUCCEEDED');
+      // What is kept with each target is what the tasks get, after a restart too.
+      for (const t of await targetsOf(run.id)) expect(t.device.variables, `${workflow} ${t.deviceName}`).toEqual(seen.get(`${workflow}:${t.deviceName}`));
+    }
+    expect(seen.get(`reads-some:${first!.name}`)).toEqual({ rack: 12 });
+    expect(seen.get(`reads-all:${second!.name}`)).toMatchObject({ rack: 12, role: 'compute', secret_blob: { big: 'x'.repeat(100) } });
+    expect(seen.get(`reads-none:${first!.name}`)).toEqual({});
+  });
+
   it('validates runs before starting them: parameters, limits and the caller role', async () => {
     service = await startService(store);
     const scope = store.scope();

@@ -14,6 +14,7 @@ export const noop: WorkflowDefinition = {
   kind: 'AUDIT',
   description: 'Does nothing on each target. Measures the engine itself (benchmarks, smoke tests).',
   parameters: {},
+  variables: [],
   tasks: [{ name: 'noop', safeInDryRun: true, execute: async () => undefined }],
 };
 

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { PubSub } from '../../src/pubsub.js';
 import type { Clock } from './clock.js';
 import type { EventRecord, RunRecord, WorkflowEventType } from './records.js';
-import type { RunStore } from './store.js';
+import type { RunStore, TargetPatch } from './store.js';
 
 /** Pub/sub topic of one run's events. */
 export const runTopic = (runId: number): string => `run:${runId}`;
@@ -29,11 +29,17 @@ const MAX_DATA = 16_000;
 /** Most events written in one transaction. */
 const MAX_GROUP = 200;
 
+/** A target's state change that is recorded with its event. */
+export interface TargetChange {
+  targetId: number;
+  patch: TargetPatch;
+}
+
 interface Pending {
   input: EventInput;
   alsoInTx?: (em: EntityManager) => Promise<void>;
-  /** A write that commits with this event but may share the transaction with other events. */
-  withWrite?: (em: EntityManager) => Promise<void>;
+  /** A target change that commits with this event but may share the transaction with other events. */
+  change?: TargetChange;
   resolve(e: EventRecord): void;
   reject(err: unknown): void;
 }
@@ -75,12 +81,12 @@ export class RunEventLog {
   }
 
   /**
-   * Persists `write` and the event in one transaction (which may also carry other events and their
-   * writes: they commit or fail together), then publishes the event. Rejects like {@link emit}.
+   * Persists a target's change and the event in one transaction (which may also carry other events and
+   * their changes: they commit or fail together), then publishes the event. Rejects like {@link emit}.
    */
-  record(input: EventInput, write: (em: EntityManager) => Promise<void>): Promise<EventRecord> {
+  record(input: EventInput, change: TargetChange): Promise<EventRecord> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, withWrite: write, resolve, reject });
+      this.queue.push({ input, change, resolve, reject });
       void this.drain();
     });
   }
@@ -90,8 +96,19 @@ export class RunEventLog {
     this.draining = true;
     try {
       while (this.queue.length) {
+        // A group changes each target at most once (one UPDATE for all of them); its runners await each
+        // event before the next, so this only splits groups in theory.
         let n = 1;
-        if (!this.queue[0]!.alsoInTx) while (n < this.queue.length && n < MAX_GROUP && !this.queue[n]!.alsoInTx) n++;
+        const targets = new Set<number>();
+        if (this.queue[0]!.change) targets.add(this.queue[0]!.change.targetId);
+        if (!this.queue[0]!.alsoInTx) {
+          for (; n < this.queue.length && n < MAX_GROUP && !this.queue[n]!.alsoInTx; n++) {
+            const id = this.queue[n]!.change?.targetId;
+            if (id === undefined) continue;
+            if (targets.has(id)) break;
+            targets.add(id);
+          }
+        }
         const group = this.queue.splice(0, n);
         try {
           const events = await this.write(group);
@@ -121,15 +138,15 @@ export class RunEventLog {
       data: bounded(input.data),
     }));
     const alsoInTx = group[0]!.alsoInTx;
-    if (events.length === 1 && !alsoInTx && !group[0]!.withWrite) {
-      // Alone in the store's write queue on SQLite, so it never joins another writer's open transaction.
-      await store.exclusive(() => store.insertEvent(store.ds.manager, owner, events[0]!));
+    const changes = group.flatMap((p) => (p.change ? [p.change] : []));
+    if (!alsoInTx && !changes.length) {
+      // One statement: alone in the store's write queue on SQLite, so it never joins another writer's open transaction.
+      await store.exclusive(() => store.insertEvents(store.ds.manager, owner, events));
     } else {
+      // Two statements for the whole group (its events, its targets' changes), plus the run's own change.
       await store.tx(async (em) => {
-        for (const [i, e] of events.entries()) {
-          await store.insertEvent(em, owner, e);
-          await group[i]!.withWrite?.(em);
-        }
+        await store.insertEvents(em, owner, events);
+        await store.updateTargets(em, owner, this.runId, changes);
         await alsoInTx?.(em);
       });
     }

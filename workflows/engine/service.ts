@@ -124,7 +124,7 @@ export class WorkflowService {
     const maxTargets = this.opts.maxTargets ?? 100_000;
     await checkFilterIds(scope, input.target, 'input.target');
     const devices = await resolveTargets(scope, this.opts.catalog, input.target, maxTargets,
-      (n) => new InputError(`input.target matches more than ${n} devices; narrow the filter or split the run`, { argument: 'input.target', limit: n }));
+      (n) => new InputError(`input.target matches more than ${n} devices; narrow the filter or split the run`, { argument: 'input.target', limit: n }), def.variables);
     // Most likely a mistyped filter. A schedule's tick that finds nothing records an empty run instead.
     if (!devices.length && !origin) throw new InputError('input.target matches no device of this project: nothing to run', { argument: 'input.target' });
     const now = this.clock.now();

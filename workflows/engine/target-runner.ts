@@ -65,7 +65,7 @@ export async function runTarget(env: RunEnv, target: TargetRecord): Promise<Targ
   /** A state change and its event, in one transaction: a crash keeps both or neither. */
   const saveAndEmit = async (patch: TargetPatch, e: Omit<EventInput, 'target'>) => {
     const all = patchOf(patch);
-    await env.events.record({ ...e, target: ref }, (em) => env.store.updateTarget(env.owner, run.id, target.id, all, em));
+    await env.events.record({ ...e, target: ref }, { targetId: target.id, patch: all });
   };
   const finish = async (to: TargetStatus, type: WorkflowEventType, failure: FailureRecord | null, data?: unknown) => {
     targetTransition(status, to);

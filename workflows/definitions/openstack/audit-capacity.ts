@@ -2,7 +2,7 @@
  * audit-capacity: record each compute host's capacity and load as device variables.
  */
 import { PERMANENT_OPENSTACK_ERRORS } from '../../drivers/openstack.js';
-import { collectHypervisorFacts } from '../../tasks/openstack/index.js';
+import { collectHypervisorFacts, NOVA_HOST_VARIABLE } from '../../tasks/openstack/index.js';
 import type { WorkflowDefinition } from '../../types.js';
 
 /**
@@ -23,6 +23,8 @@ export const auditCapacity: WorkflowDefinition = {
   kind: 'AUDIT',
   description:
     'Reads each compute host\'s vcpus/memory/disk total, used and available and its running VMs (Nova hypervisors, or Placement inventories and usages) and stores them in the device variables capacity and capacity_details.',
+  // Tasks read only the Nova host name override from the target's variables.
+  variables: [NOVA_HOST_VARIABLE],
   parameters: {
     includeServers: {
       type: 'boolean',

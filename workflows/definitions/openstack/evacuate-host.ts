@@ -2,7 +2,7 @@
  * evacuate-host: take a compute host out of service by live-migrating every server off it.
  */
 import { PERMANENT_OPENSTACK_ERRORS } from '../../drivers/openstack.js';
-import { disableComputeService, liveMigrateServers, verifyHostEmpty } from '../../tasks/openstack/index.js';
+import { disableComputeService, liveMigrateServers, NOVA_HOST_VARIABLE, verifyHostEmpty } from '../../tasks/openstack/index.js';
 import type { RetryPolicy, WorkflowDefinition } from '../../types.js';
 
 const permanent = { nonRetryableErrorTypes: PERMANENT_OPENSTACK_ERRORS };
@@ -38,6 +38,8 @@ export const evacuateHost: WorkflowDefinition = {
   kind: 'REMEDIATION',
   description:
     'Disables the nova-compute service of each host, live-migrates every server off it (optionally to given destinations) and verifies it is empty; on failure re-enables the service and hands the host to an operator (MANUAL).',
+  // Tasks read only the Nova host name override from the target's variables.
+  variables: [NOVA_HOST_VARIABLE],
   parameters: {
     reason: {
       type: 'string',
