@@ -1,8 +1,9 @@
-import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { PageRequest } from '../../src/pagination.js';
 import { DeviceRow } from '../../src/store/entities.js';
 import { varsCondition } from '../../src/store/var-search.js';
 import { dialectOf } from '../../src/store/data-source.js';
+import { hydrate, positional, selectList } from '../../src/store/raw.js';
 import type { DeviceCriteria, Source, SourceHealth, SourcePage } from '../source.js';
 
 /**
@@ -17,9 +18,19 @@ export class ReferenceSource implements Source<DeviceRow> {
   constructor(private readonly ds: DataSource) {}
 
   async listDevices(criteria: DeviceCriteria, page: PageRequest): Promise<SourcePage<DeviceRow>> {
-    const base = () => this.filtered(criteria);
-    const rows = await base().andWhere('d.id > :after', { after: page.afterKey }).orderBy('d.id', 'ASC').limit(page.first + 1).getMany();
-    return { rows, count: () => base().getCount() };
+    const { where, params } = this.filtered(criteria);
+    const { table, columns } = selectList(this.ds, DeviceRow, 'd');
+    const [sql, values] = positional(`SELECT ${columns} FROM ${table} d WHERE ${where} AND d.id > :after ORDER BY d.id ASC LIMIT :limit`,
+      { ...params, after: page.afterKey, limit: page.first + 1 });
+    const rows = hydrate(this.ds, DeviceRow, await this.ds.query(sql, values));
+    return {
+      rows,
+      count: async () => {
+        const [countSql, countValues] = positional(`SELECT COUNT(*) AS n FROM ${table} d WHERE ${where}`, params);
+        const [row] = await this.ds.query(countSql, countValues);
+        return Number(row.n);
+      },
+    };
   }
 
   async loadDevices(projectId: number, keys: readonly number[]): Promise<Array<DeviceRow | null>> {
@@ -38,33 +49,39 @@ export class ReferenceSource implements Source<DeviceRow> {
     }
   }
 
-  private filtered(c: DeviceCriteria): SelectQueryBuilder<DeviceRow> {
-    const q = this.ds.getRepository(DeviceRow).createQueryBuilder('d').where('d.project_id = :projectId', { projectId: c.projectId });
-    if (c.kind) q.andWhere('d.kind = :kind', { kind: c.kind });
+  /** The WHERE of a listing (named parameters), every filter pushed down into SQL. */
+  private filtered(c: DeviceCriteria): { where: string; params: Record<string, unknown> } {
+    const where = ['d.project_id = :projectId'];
+    const params: Record<string, unknown> = { projectId: c.projectId };
+    const and = (sql: string, p: Record<string, unknown> = {}) => {
+      where.push(sql);
+      Object.assign(params, p);
+    };
+    if (c.kind) and('d.kind = :kind', { kind: c.kind });
     // An id that names nothing of this store (null) matches no device.
     for (const [col, v] of [['cloud_id', c.cloudId], ['region_id', c.regionId], ['cell_id', c.cellId], ['parent_id', c.parentId]] as const) {
-      if (v === null) q.andWhere('1 = 0');
-      else if (v !== undefined) q.andWhere(`d.${col} = :${col}`, { [col]: v });
+      if (v === null) and('1 = 0');
+      else if (v !== undefined) and(`d.${col} = :${col}`, { [col]: v });
     }
-    if (c.name !== undefined) q.andWhere('d.name = :name', { name: c.name });
+    if (c.name !== undefined) and('d.name = :name', { name: c.name });
     if (c.nameContains !== undefined) {
       const pattern = `%${c.nameContains.toLowerCase().replace(/[!%_]/g, (m) => `!${m}`)}%`;
-      q.andWhere("LOWER(d.name) LIKE :pattern ESCAPE '!'", { pattern });
+      and("LOWER(d.name) LIKE :pattern ESCAPE '!'", { pattern });
     }
-    if (c.ipAddress !== undefined) q.andWhere('d.ip_address = :ip', { ip: c.ipAddress });
-    if (c.deviceType !== undefined) q.andWhere('d.device_type = :deviceType', { deviceType: c.deviceType });
-    if (c.active !== undefined) q.andWhere('d.active = :active', { active: c.active });
+    if (c.ipAddress !== undefined) and('d.ip_address = :ip', { ip: c.ipAddress });
+    if (c.deviceType !== undefined) and('d.device_type = :deviceType', { deviceType: c.deviceType });
+    if (c.active !== undefined) and('d.active = :active', { active: c.active ? 1 : 0 });
     if (c.labels?.length) {
       const labels = [...new Set(c.labels)];
-      q.andWhere(
+      and(
         `d.id IN (SELECT l.device_id FROM labels l WHERE l.project_id = :projectId AND l.label IN (:...labels) GROUP BY l.device_id HAVING COUNT(*) = :nLabels)`,
         { labels, nLabels: labels.length },
       );
     }
     if (c.vars?.length) {
       const cond = varsCondition(dialectOf(this.ds), 'device', 'd.id', c.projectId, c.vars, c.resolved ?? true);
-      q.andWhere(cond.sql, cond.params);
+      and(cond.sql, cond.params);
     }
-    return q;
+    return { where: where.join(' AND '), params };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../errors.js';
-import { ApiKeyRow, UserRow } from '../store/entities.js';
+import { ApiKeyRow } from '../store/entities.js';
 import { sqlScope } from '../store/sql-counter.js';
 import { exclusiveWrite } from '../store/transaction.js';
 import type { Principal } from './principal.js';
@@ -38,13 +38,12 @@ export class KeyAuthenticator {
     if (!header) throw new UnauthenticatedError();
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new UnauthenticatedError('Authorization must be "Bearer <api key>"');
-    const rows: Array<Record<string, unknown>> = await this.ds
-      .createQueryBuilder(ApiKeyRow, 'k')
-      .innerJoin(UserRow, 'u', 'u.id = k.user_id')
-      .select(['k.id AS key_id', 'k.expires_at AS expires_at', 'k.revoked_at AS revoked_at', 'k.last_used_at AS last_used_at'])
-      .addSelect(['u.id AS user_id', 'u.name AS user_name', 'u.role AS role', 'u.is_root AS is_root', 'u.project_id AS project_id'])
-      .where('k.token_hash = :hash', { hash: hashSecret(m[1]!) })
-      .getRawMany();
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      'SELECT k.id AS key_id, k.expires_at AS expires_at, k.revoked_at AS revoked_at, k.last_used_at AS last_used_at, ' +
+        'u.id AS user_id, u.name AS user_name, u.role AS role, u.is_root AS is_root, u.project_id AS project_id ' +
+        'FROM api_keys k INNER JOIN users u ON u.id = k.user_id WHERE k.token_hash = ?',
+      [hashSecret(m[1]!)],
+    );
     const row = rows[0];
     const now = this.now();
     if (!row) throw new UnauthenticatedError('Unknown API key');

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { hydrate, placeholders, selectList } from '../store/raw.js';
 import {
   ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow, type OwnerType,
 } from '../store/entities.js';
@@ -37,7 +38,6 @@ export interface Loaders {
 /** Keys per statement: far below SQLite's and MySQL's placeholder limits; a page (≤ 1000) is one batch. */
 const BATCH = { maxBatchSize: 5000 } as const;
 
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Groups `rows` by `keyOf` in the order of `keys` (empty groups for keys without rows). */
@@ -63,12 +63,19 @@ function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (r: R) => 
  * of that page's time.
  */
 export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean): Loaders {
-  const byId = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, scoped: (ids: number[]) => object) =>
-    new DataLoader<number, T | null>(async (ids) => {
-      const rows = await ds.getRepository(entity).find({ where: scoped([...ids]) as never });
+  /** Rows by id, of the request's project (`scoped`), or of any project for the project rows themselves. */
+  const byId = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, scoped = true) => {
+    const { table, columns } = selectList(ds, entity, 't');
+    return new DataLoader<number, T | null>(async (keys) => {
+      const ids = scoped || isRoot ? [...keys] : keys.filter((id) => id === projectId);
+      if (!ids.length) return keys.map(() => null);
+      const rows = hydrate<T>(ds, entity, await ds.query(
+        `SELECT ${columns} FROM ${table} t WHERE t.id IN (${placeholders(ids.length)})${scoped ? ' AND t.project_id = ?' : ''}`, scoped ? [...ids, projectId] : ids,
+      ));
       const map = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => map.get(id) ?? null);
+      return keys.map((id) => map.get(id) ?? null);
     }, BATCH);
+  };
   /** Rows whose `column` is one of the ids, grouped by it, each group in id order. */
   const grouped = <T extends ObjectLiteral & { id: number }>(entity: EntityTarget<T>, column: keyof T & string) =>
     new DataLoader<number, T[]>(async (ids) => {
@@ -76,17 +83,16 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
       rows.sort((a, b) => a.id - b.id);
       return groupBy(ids, rows, (r) => r[column] as number);
     }, BATCH);
-  const inProject = (ids: number[]) => ({ id: In(ids), projectId });
-
   return {
-    project: byId(ProjectRow, (ids) => (isRoot ? { id: In(ids) } : { id: In(ids.filter((i) => i === projectId)) })),
-    user: byId(UserRow, inProject),
-    cloud: byId(CloudRow, inProject),
-    region: byId(RegionRow, inProject),
-    cell: byId(CellRow, inProject),
-    device: byId(DeviceRow, inProject),
-    network: byId(NetworkRow, inProject),
-    iface: byId(NetworkInterfaceRow, inProject),
+    // A project is visible to its own users; root may read any (the row has no project column).
+    project: byId(ProjectRow, false),
+    user: byId(UserRow),
+    cloud: byId(CloudRow),
+    region: byId(RegionRow),
+    cell: byId(CellRow),
+    device: byId(DeviceRow),
+    network: byId(NetworkRow),
+    iface: byId(NetworkInterfaceRow),
     labels: new DataLoader(async (ids) => {
       const rows: Array<{ device_id: number | string; label: string }> = await ds.query(
         `SELECT device_id, label FROM labels WHERE project_id = ? AND device_id IN (${placeholders(ids.length)})`, [projectId, ...ids],
