@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { parseStoredJson } from '../store/json-values.js';
 import { hydrate, placeholders, selectList } from '../store/raw.js';
 import {
   ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow, type OwnerType,
@@ -139,7 +140,7 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
         const k = `${r.owner_type}:${r.owner_id}`;
         let vars = map.get(k);
         if (!vars) map.set(k, (vars = Object.create(null) as Record<string, unknown>));
-        vars[r.key] = JSON.parse(r.value);
+        vars[r.key] = parseStoredJson(r.value);
       }
       return keys.map((k) => map.get(k) ?? Object.create(null));
     }, BATCH),
