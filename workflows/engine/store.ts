@@ -1,4 +1,6 @@
 import { In, type DataSource, type EntityManager, type EntityMetadata } from 'typeorm';
+import { insertRows } from '../../src/import/sql.js';
+import { dialectOf } from '../../src/store/data-source.js';
 import { isUniqueViolation } from '../../src/store/errors.js';
 import { exclusiveWrite, storeTransaction } from '../../src/store/transaction.js';
 import { WorkflowEventRow, WorkflowRunRow, WorkflowTargetRow } from '../../src/store/workflow-entities.js';
@@ -63,8 +65,11 @@ export class RunStore {
   insertRun(run: NewRun, targets: NewTarget[]): Promise<RunRecord> {
     return this.tx(async (em) => {
       const saved = await em.getRepository(WorkflowRunRow).save(em.getRepository(WorkflowRunRow).create(run));
-      for (let i = 0; i < targets.length; i += INSERT_CHUNK) {
-        await em.getRepository(WorkflowTargetRow).insert(targets.slice(i, i + INSERT_CHUNK).map((t) => ({ ...t, runId: saved.id })));
+      // Multi-row INSERTs with positional parameters: the same SQL text for every full chunk, prepared once.
+      const columns = this.targetColumns.columns.filter((c) => !c.isGenerated);
+      const rows = targets.map((t) => columns.map((c) => (c.propertyName === 'runId' ? saved.id : (t as Record<string, unknown>)[c.propertyName])));
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await insertRows(em, dialectOf(this.ds), 'workflow_targets', columns.map((c) => c.databaseName), rows.slice(i, i + INSERT_CHUNK));
       }
       return fromRunRow(saved);
     });
