@@ -30,6 +30,7 @@ import { createDataSource, openStore, refreshStatistics } from './store/data-sou
 import { codeOf, createObservability, httpOperation } from './observability/index.js';
 import { mountGraphiql } from './graphiql/index.js';
 import { countStatements, type SqlTally } from './store/sql-counter.js';
+import { sharedSubscribe } from './subscriptions.js';
 import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
 import { openstackDefinitions } from '../workflows/definitions/openstack/index.js';
 import { openStackDriverFromConfig } from '../workflows/drivers/openstack.js';
@@ -167,6 +168,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
   const wsCleanup = useServer<Record<string, unknown>>(
     obs.observeWebSocket({
       schema,
+      subscribe: sharedSubscribe,
       onConnect: async (ctx) => {
         const p = ctx.connectionParams ?? {};
         const authorization = typeof p.authorization === 'string' ? p.authorization : undefined;

@@ -148,5 +148,11 @@ export function runFromMessage(m: RunRecord): RunRecord {
 
 /** Rebuilds an event record that went through JSON (pub/sub). */
 export function eventFromMessage(m: EventRecord): EventRecord {
-  return { ...m, at: date(m.at)! };
+  // One record per published message: every subscriber of the process gets the same object, so the
+  // gateway executes each subscription's selection on it once (src/subscriptions.ts).
+  let e = fromMessage.get(m);
+  if (!e) fromMessage.set(m, (e = { ...m, at: date(m.at)! }));
+  return e;
 }
+
+const fromMessage = new WeakMap<EventRecord, EventRecord>();
