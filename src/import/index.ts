@@ -109,8 +109,8 @@ export async function importFleet(ds: DataSource, opts: ImportOptions): Promise<
   await flush();
   summary.elapsedMs = Date.now() - started;
   progress();
-  // New rows: fresh planner statistics (outside the caller's SQL tally: it is upkeep, not the import's cost).
-  if (!dryRun && summary.created + summary.updated > 0) await sqlScope.exit(() => refreshStatistics(ds));
+  // New rows: fresh planner statistics, in full (outside the caller's SQL tally: it is upkeep, not the import's cost).
+  if (!dryRun && summary.created + summary.updated > 0) await sqlScope.exit(() => refreshStatistics(ds, { full: true }));
   return summary;
 }
 

@@ -7,6 +7,8 @@ import { exportRecords, exportText, type ExportFormat } from '../../src/export/i
 import { openSource } from '../../src/import/formats.js';
 import { importFleet, type ImportRecord, type ImportSummary } from '../../src/import/index.js';
 import { countStatements } from '../../src/store/sql-counter.js';
+import { exclusiveWrite } from '../../src/store/transaction.js';
+import { labelsOfDevices } from '../../src/inventory/loaders.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { describeEachStore } from '../helpers/stores.js';
 import { smallFleet, textStream } from './store.js';
@@ -257,4 +259,26 @@ describeEachStore('bulk import', (store) => {
       expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 10 });
     });
   }
+
+  it('leaves SQLite full planner statistics, and the labels of a page are read by device, whatever the statistics say', async () => {
+    if (store !== 'sqlite') return; // InnoDB keeps its own statistics
+    const p = await newProject();
+    const hosts: ImportRecord[] = Array.from({ length: 600 }, (_, k) => ({ kind: 'host', cloud: 'sc', region: 'sr', name: `s${k}`, labels: ['x', `y${k % 7}`, `z${k % 3}`] }));
+    await run(p.id, [{ kind: 'cloud', name: 'sc' }, { kind: 'region', cloud: 'sc', name: 'sr' }, ...hosts]);
+    const total = Number((await ds().query('SELECT COUNT(*) AS n FROM labels'))[0].n);
+    expect(total).toBeGreaterThanOrEqual(1800);
+    // A sampled ANALYZE (analysis_limit) would say ~1001 rows per project here; a full one counts them.
+    const [stat] = await ds().query("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_labels_project_label'");
+    const projects = Number((await ds().query('SELECT COUNT(DISTINCT project_id) AS n FROM labels'))[0].n);
+    expect(Math.abs(Number(String(stat.stat).split(' ')[1]) - total / projects)).toBeLessThan(1);
+    // Misleading statistics (one label per project) must not move the loader off the device key.
+    await exclusiveWrite(ds(), async () => {
+      await ds().query("UPDATE sqlite_stat1 SET stat = ? WHERE idx = 'ix_labels_project_label'", [`${total} 1 1 1`]);
+      await ds().query('ANALYZE sqlite_schema');
+    });
+    const ids = (await ds().query('SELECT id FROM devices WHERE project_id = ? ORDER BY id LIMIT 500', [p.id])).map((r: { id: number }) => r.id);
+    const plan = (await ds().query(`EXPLAIN QUERY PLAN ${labelsOfDevices(ids.length)}`, [p.id, ...ids])).map((r: { detail: string }) => r.detail).join('; ');
+    expect(plan).toMatch(/USING (COVERING )?INDEX sqlite_autoindex_labels_1 \(device_id=\?\)/);
+    await exclusiveWrite(ds(), () => ds().query('ANALYZE'));
+  });
 });
