@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { dump } from 'js-yaml';
 import type { DataSource } from 'typeorm';
 import { Hierarchy, type ContainerNode } from '../import/hierarchy.js';
-import { boolOf, num, numOrNull, selectIn } from '../import/sql.js';
+import { boolOf, num, numOrNull, selectIn } from '../store/bulk.js';
 import { RECORD_FIELDS, type ImportRecord } from '../import/types.js';
 
 // Streams a project's inventory back out in the import format (src/import/types.ts), so export → import

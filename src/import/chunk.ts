@@ -8,7 +8,7 @@ import { CellRow, CloudRow, DeviceRow, RegionRow } from '../store/entities.js';
 import { computeClosure } from './closure.js';
 import { ContainerNode, Ref, type Hierarchy } from './hierarchy.js';
 import type { CellRecord, CloudRecord, DeviceRecord, NormalRecord, RegionRecord } from './normalize.js';
-import { boolOf, deleteIn, deleteLabelPairs, insertRows, num, numOrNull, selectIn, updateRows, type Runner } from './sql.js';
+import { boolOf, deleteIn, deleteLabelPairs, insertRows, num, numOrNull, selectIn, updateRows, type Runner } from '../store/bulk.js';
 
 // One chunk of an import: PLAN (a constant number of reads: the chunk's devices by name, their labels,
 // variables and closure rows) and, unless it is a dry run, APPLY (multi-row INSERTs, one CASE UPDATE per table,

@@ -1,5 +1,5 @@
-import { num } from './sql.js';
-import type { Runner } from './sql.js';
+import { num } from '../store/bulk.js';
+import type { Runner } from '../store/bulk.js';
 
 /**
  * A reference to a stored object whose id may not be known yet: objects created by a chunk get their id when

@@ -1,5 +1,5 @@
 import { In, type DataSource, type EntityManager, type EntityMetadata } from 'typeorm';
-import { insertRows } from '../../src/import/sql.js';
+import { insertRows } from '../../src/store/bulk.js';
 import { dialectOf } from '../../src/store/data-source.js';
 import { isUniqueViolation } from '../../src/store/errors.js';
 import { exclusiveWrite, storeTransaction } from '../../src/store/transaction.js';

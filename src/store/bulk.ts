@@ -1,7 +1,7 @@
-import type { Dialect } from '../store/data-source.js';
+import type { Dialect } from './data-source.js';
 
-// Hand-written multi-row statements for bulk work, valid on SQLite and MySQL/MariaDB alike (backtick quoting
-// works on both). Every statement stays below both stores' limits: SQLite's 32766 placeholders and MySQL's
+// Hand-written multi-row statements for bulk work (imports, exports, a workflow run's targets), valid on
+// SQLite and MySQL/MariaDB alike (backtick quoting works on both). Every statement stays below both stores' limits: SQLite's 32766 placeholders and MySQL's
 // max_allowed_packet (16 MiB by default), so a chunk of N rows costs ceil(size / budget) statements per table,
 // whatever the total size of the import.
 
