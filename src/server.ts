@@ -19,19 +19,18 @@ import { ConfigError, projectRoot, type Config } from './config.js';
 import { buildContext, type AppServices, type Context, type Credentials } from './context.js';
 import { CratonError, formatError, InputError, toGraphQLError } from './errors.js';
 import { DEFAULT_LIMITS, limitChecker, type QueryLimits } from './limits.js';
-import { jsonMatch } from './inventory/json-match.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPubSub } from './pubsub.js';
 import { loadConfigFile } from './config-file.js';
 import { buildSources } from '../sources/registry.js';
 import { Catalog } from './inventory/catalog.js';
 import { FederatedSource } from './inventory/federated-source.js';
-import { createDataSource, openStore, refreshStatistics } from './store/data-source.js';
+import { createCoreDataSource } from './inventory/data-source.js';
+import { openStore, refreshStatistics } from './store/data-source.js';
 import { codeOf, createObservability, httpOperation } from './observability/index.js';
 import { mountGraphiql } from './graphiql/index.js';
 import { countStatements, type SqlTally } from './store/sql-counter.js';
 import { sharedSubscribe } from './subscriptions.js';
-import { SQLITE_MATCH_FUNCTION } from './store/var-search.js';
 import { openstackDefinitions } from '../workflows/definitions/openstack/index.js';
 import { openStackDriverFromConfig } from '../workflows/drivers/openstack.js';
 import { COMMAND_DRIVER, CommandDriver } from '../workflows/drivers/command.js';
@@ -131,7 +130,7 @@ export async function createGateway(config: Config, injected?: { logger?: Logger
       throw new ConfigError(`${fileConfig.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const ds = createDataSource(config.store, { logger, sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
+  const ds = createCoreDataSource(config.store, logger);
   let boot: Awaited<ReturnType<typeof bootstrap>>;
   try {
     await openStore(ds);

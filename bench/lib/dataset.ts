@@ -2,13 +2,12 @@ import type { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/auth/admin.js';
 import { toGlobalId } from '../../src/ids.js';
 import { importFleet, type ImportProgress, type ImportSummary } from '../../src/import/index.js';
-import { jsonMatch } from '../../src/inventory/json-match.js';
+import { createCoreDataSource } from '../../src/inventory/data-source.js';
 import { systemScope } from '../../src/inventory/scope.js';
 import { setVariables } from '../../src/inventory/variables.js';
 import { createLogger } from '../../src/logger.js';
-import { createDataSource, openStore } from '../../src/store/data-source.js';
+import { openStore } from '../../src/store/data-source.js';
 import { countStatements } from '../../src/store/sql-counter.js';
-import { SQLITE_MATCH_FUNCTION } from '../../src/store/var-search.js';
 import {
   CELL_COUNT, CELLS_PER_REGION, CLOUDS, cellName, cellVars, cloudName, cloudVars, fleetRecords, hostRecord, placeHost, projectVars,
   REGION_COUNT, REGIONS_PER_CLOUD, regionName, regionVars,
@@ -17,7 +16,7 @@ import type { BenchStore, RawDb } from './store.js';
 
 /** Opens a store the way the gateway does (migrations first, the SQLite match function registered); bootstraps an empty one. */
 export async function openDataSource(store: BenchStore, bootstrapKey?: string): Promise<{ ds: DataSource; projectId: number; key?: string }> {
-  const ds = createDataSource(store.config, { logger: createLogger('warn'), sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
+  const ds = createCoreDataSource(store.config, createLogger('warn'));
   await openStore(ds);
   const boot = await bootstrap(ds, bootstrapKey);
   return { ds, projectId: await defaultProject(ds), key: boot?.key };

@@ -5,10 +5,9 @@ import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/auth/admin.js';
 import type { ImportRecord } from '../../src/import/types.js';
-import { jsonMatch } from '../../src/inventory/json-match.js';
+import { createCoreDataSource } from '../../src/inventory/data-source.js';
 import { createLogger } from '../../src/logger.js';
-import { createDataSource, openStore } from '../../src/store/data-source.js';
-import { SQLITE_MATCH_FUNCTION } from '../../src/store/var-search.js';
+import { openStore } from '../../src/store/data-source.js';
 import { createTestDatabase, type StoreKind } from '../helpers/stores.js';
 
 export interface ImportStore {
@@ -27,7 +26,7 @@ export async function openImportStore(kind: StoreKind): Promise<ImportStore> {
   cleanups.push(db.drop);
   const databaseUrl = db.url;
   const store = kind === 'sqlite' ? { kind, path: databaseUrl.slice('sqlite:'.length) } as const : { kind, url: databaseUrl } as const;
-  const ds = createDataSource(store, { logger: createLogger('silent'), sqliteFunctions: { [SQLITE_MATCH_FUNCTION]: jsonMatch as never } });
+  const ds = createCoreDataSource(store, createLogger('silent'));
   await openStore(ds);
   await bootstrap(ds, `test-bootstrap-${randomBytes(12).toString('hex')}`);
   cleanups.unshift(() => ds.destroy());
