@@ -7,6 +7,7 @@
  * is thus flattened before Ansible sees it, and Ansible's group merge order cannot change a value.
  */
 import { createHash } from 'node:crypto';
+import { byCodeUnits } from './resolve.js';
 
 /** One host to publish, with its variables already resolved (host > parents > cell > region > cloud > project). */
 export interface AnsibleHost {
@@ -146,7 +147,7 @@ function assignGroupNames(sources: readonly GroupSource[]): Map<string, string> 
   for (const [base, group] of byBase) {
     const ranked = [...group].sort((a, b) => {
       const unchanged = Number(b.display === base) - Number(a.display === base);
-      return unchanged || KIND_RANK[a.kind] - KIND_RANK[b.kind] || compare(a.display, b.display) || compare(a.id, b.id);
+      return unchanged || KIND_RANK[a.kind] - KIND_RANK[b.kind] || byCodeUnits(a.display, b.display) || byCodeUnits(a.id, b.id);
     });
     const start = RESERVED.has(base) ? 0 : 1;
     if (start === 1) {
@@ -155,7 +156,7 @@ function assignGroupNames(sources: readonly GroupSource[]): Map<string, string> 
     }
     for (const source of ranked.slice(start)) losers.push({ base, source });
   }
-  losers.sort((a, b) => compare(a.source.id, b.source.id));
+  losers.sort((a, b) => byCodeUnits(a.source.id, b.source.id));
   for (const { base, source } of losers) {
     const digest = createHash('sha256').update(`${source.kind}\u0000${source.id}`).digest('hex');
     let length = 8;
@@ -173,10 +174,10 @@ function assignHostKeys(hosts: readonly AnsibleHost[]): Array<{ key: string; hos
   const used = new Set(hosts.filter((h) => count.get(h.name) === 1).map((h) => h.name));
   const ordered = [...hosts].sort(
     (a, b) =>
-      compare(a.name, b.name) ||
-      compare(a.region, b.region) ||
-      compare(a.cell ?? '', b.cell ?? '') ||
-      compare(a.ipAddress ?? '', b.ipAddress ?? ''),
+      byCodeUnits(a.name, b.name) ||
+      byCodeUnits(a.region, b.region) ||
+      byCodeUnits(a.cell ?? '', b.cell ?? '') ||
+      byCodeUnits(a.ipAddress ?? '', b.ipAddress ?? ''),
   );
   return ordered.map((host) => {
     if (count.get(host.name) === 1) return { key: host.name, host };
@@ -202,9 +203,5 @@ function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
 }
 
 function sorted(values: Iterable<string>): string[] {
-  return [...values].sort(compare);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...values].sort(byCodeUnits);
 }

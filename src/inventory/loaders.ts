@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { parseStoredJson } from '../store/json-values.js';
+import { byCodeUnits } from './resolve.js';
 import { hydrate, placeholders, selectList } from '../store/raw.js';
 import {
   ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow, type OwnerType,
@@ -38,8 +39,6 @@ export interface Loaders {
 
 /** Keys per statement: far below SQLite's and MySQL's placeholder limits; a page (≤ 1000) is one batch. */
 const BATCH = { maxBatchSize: 5000 } as const;
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * A column tested row by row, never used to choose an index: `+column` (unary plus, a no-op on SQLite and
@@ -107,7 +106,7 @@ export function createLoaders(ds: DataSource, projectId: number, isRoot: boolean
     iface: byId(NetworkInterfaceRow),
     labels: new DataLoader(async (ids) => {
       const rows: Array<{ device_id: number | string; label: string }> = await ds.query(labelsOfDevices(ids.length), [projectId, ...ids]);
-      return groupBy(ids, rows, (r) => Number(r.device_id)).map((list) => list.map((r) => r.label).sort(byText));
+      return groupBy(ids, rows, (r) => Number(r.device_id)).map((list) => list.map((r) => r.label).sort(byCodeUnits));
     }, BATCH),
     children: grouped(DeviceRow, 'parentId'),
     ancestors: new DataLoader(async (ids) => {

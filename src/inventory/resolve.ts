@@ -1,3 +1,6 @@
+/** Ascending order of strings by UTF-16 code units: the order of keys in resolved variables, labels, inventories. */
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Variable resolution (reference §2.2): a chain of holders, nearest first, where the first holder
  * that defines a top-level key supplies its whole value. Pure: callers load the levels.
@@ -44,7 +47,7 @@ export function resolveVariables<H>(
       found.set(key, { key, value: level.variables[key], holder: level.holder });
     }
   }
-  const origins = [...found.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const origins = [...found.values()].sort((a, b) => byCodeUnits(a.key, b.key));
   // Object.fromEntries defines own properties, so '__proto__' can't reach the prototype.
   const values = Object.fromEntries(origins.map((origin) => [origin.key, origin.value])) as Record<string, unknown>;
   return { values, origins };
@@ -59,7 +62,6 @@ export interface Resolution {
   readonly values: Readonly<Record<string, unknown>>;
 }
 
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Resolves `levels` (their variables, nearest first) in front of `farther`, an already resolved tail of
