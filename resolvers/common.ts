@@ -1,11 +1,9 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { fromGlobalId, REFERENCE_SOURCE, toGlobalId, type IdType } from '../src/ids.js';
 import { deleteNode } from '../src/inventory/delete.js';
-import { ownVariables, resolved, resolvedValues } from '../src/inventory/variables.js';
+import { holderType, ownVariables, resolved, resolvedValues } from '../src/inventory/variables.js';
 import type { Connection } from '../src/pagination.js';
-import {
-  ApiKeyRow, CellRow, CloudRow, DeviceRow, NetworkInterfaceRow, NetworkRow, ProjectRow, RegionRow, UserRow,
-} from '../src/store/entities.js';
+import { ApiKeyRow, UserRow } from '../src/store/entities.js';
 import type { Context } from '../src/context.js';
 import type { Resolvers } from '../src/generated/graphql.js';
 import type { Holder, NodeModel } from './models.js';
@@ -18,17 +16,10 @@ import { SourceUnavailableError } from '../src/errors.js';
 export function typeNameOf(obj: NodeModel): IdType {
   const workflowType = workflowTypeNameOf(obj);
   if (workflowType) return workflowType;
-  if (obj instanceof FederatedHost) return 'Host';
-  if (obj instanceof DeviceRow) return obj.kind === 'host' ? 'Host' : 'NetworkDevice';
-  if (obj instanceof CloudRow) return 'Cloud';
-  if (obj instanceof RegionRow) return 'Region';
-  if (obj instanceof CellRow) return 'Cell';
-  if (obj instanceof NetworkRow) return 'Network';
-  if (obj instanceof NetworkInterfaceRow) return 'NetworkInterface';
-  if (obj instanceof ProjectRow) return 'Project';
   if (obj instanceof UserRow) return 'User';
   if (obj instanceof ApiKeyRow) return 'ApiKey';
-  throw new Error(`no GraphQL type for ${Object.prototype.toString.call(obj)}`);
+  // Every other record holds variables; holderType throws for anything else.
+  return holderType(obj as Holder);
 }
 
 /** `id` of any record: its global id. */

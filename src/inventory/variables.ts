@@ -30,7 +30,8 @@ export function ownerTypeOf(holder: StoredHolder): OwnerType {
   if (holder instanceof CloudRow) return 'cloud';
   if (holder instanceof NetworkRow) return 'network';
   if (holder instanceof NetworkInterfaceRow) return 'interface';
-  return 'project';
+  if (holder instanceof ProjectRow) return 'project';
+  throw new Error(`not a holder of variables: ${Object.prototype.toString.call(holder)}`);
 }
 
 export function ownerKeyOf(holder: StoredHolder): OwnerKey {
