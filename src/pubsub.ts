@@ -89,6 +89,8 @@ export class RedisPubSub implements PubSub {
   private readonly sub: Redis;
   private readonly local = new InProcessPubSub();
   private readonly counts = new Map<string, number>();
+  /** Redis's confirmation of each topic's SUBSCRIBE, while the topic has local listeners. */
+  private readonly subscribed = new Map<string, Promise<unknown>>();
 
   constructor(url: string, private readonly logger: Logger) {
     this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
@@ -108,19 +110,29 @@ export class RedisPubSub implements PubSub {
   }
 
   async subscribe<T>(topic: string) {
-    const n = (this.counts.get(topic) ?? 0) + 1;
-    this.counts.set(topic, n);
-    if (n === 1) await this.sub.subscribe(topic);
+    this.counts.set(topic, (this.counts.get(topic) ?? 0) + 1);
+    // Listen locally before Redis confirms, and let every subscriber of the topic wait for that one
+    // confirmation: a message that arrives with it is not dropped, and a second subscriber does not
+    // return while the first SUBSCRIBE is still on its way.
     const inner = await this.local.subscribe<T>(topic);
+    let ready = this.subscribed.get(topic);
+    if (!ready) this.subscribed.set(topic, (ready = this.sub.subscribe(topic)));
     const innerReturn = inner.return.bind(inner);
     inner.return = async () => {
       const left = (this.counts.get(topic) ?? 1) - 1;
       if (left <= 0) {
         this.counts.delete(topic);
+        this.subscribed.delete(topic);
         await this.sub.unsubscribe(topic).catch(() => undefined);
       } else this.counts.set(topic, left);
       return innerReturn();
     };
+    try {
+      await ready;
+    } catch (err) {
+      await inner.return();
+      throw err;
+    }
     return inner;
   }
 
